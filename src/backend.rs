@@ -1,0 +1,258 @@
+//! The backends, their detection, and the one place that picks the compiled kernel for one.
+//!
+//! Each backend is the generic kernel of [`crate::kernel`] instantiated with one lane type and,
+//! on x86-64, compiled inside a `#[target_feature]` function, so a default `cargo build` (which
+//! targets SSE2) still runs AVX2+FMA or AVX-512 code on CPUs that have them.
+
+use std::fmt;
+
+use crate::Error;
+use crate::kernel::{RowInput, filter_row};
+use crate::lanes::Lanes;
+
+/// A compiled variant of the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// One pixel at a time in plain `f32`. Every CPU.
+    Scalar,
+    /// Eight lanes with `wide`, in whatever ISA the build targets (SSE2 on a default x86-64
+    /// build, NEON on aarch64). Every CPU.
+    Portable,
+    /// Eight lanes with AVX2 and FMA, x86-64.
+    Avx2,
+    /// Sixteen lanes with AVX-512F, x86-64.
+    Avx512,
+}
+
+impl Backend {
+    /// Every backend, slowest first.
+    pub const ALL: [Backend; 4] = [
+        Backend::Scalar,
+        Backend::Portable,
+        Backend::Avx2,
+        Backend::Avx512,
+    ];
+
+    /// Its name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Scalar => "scalar",
+            Backend::Portable => "portable",
+            Backend::Avx2 => "avx2",
+            Backend::Avx512 => "avx512",
+        }
+    }
+
+    /// Whether this CPU (and build) can run it.
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Scalar | Backend::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx2 | Backend::Avx512 => false,
+        }
+    }
+
+    /// The backends this CPU can run, slowest first.
+    pub fn available() -> Vec<Backend> {
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_available())
+            .collect()
+    }
+
+    /// The fastest backend this CPU can run: what `auto` means.
+    pub fn detect() -> Backend {
+        *Backend::available()
+            .last()
+            .expect("the portable backend is always available")
+    }
+
+    /// `Ok(self)` if this CPU can run it, else [`Error::BackendUnavailable`].
+    pub fn check(self) -> Result<Backend, Error> {
+        if self.is_available() {
+            Ok(self)
+        } else {
+            Err(Error::BackendUnavailable {
+                wanted: self,
+                available: Backend::available()
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+        }
+    }
+
+    /// Lanes per vector.
+    pub fn lanes(self) -> usize {
+        match self {
+            Backend::Scalar => <f32 as Lanes>::N,
+            Backend::Portable => <wide::f32x8 as Lanes>::N,
+            Backend::Avx2 => 8,
+            Backend::Avx512 => 16,
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Backend::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| format!("unknown backend {s:?}"))
+    }
+}
+
+/// A compiled row kernel. Calling it requires the backend it came from to be available.
+type RowFn = unsafe fn(&RowInput<'_>, &mut [f32]);
+
+fn row_scalar<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
+    // SAFETY: plain f32 needs no CPU feature; the lane count 1 divides every column count.
+    unsafe { filter_row::<f32, NC, L1>(row, out) }
+}
+
+fn row_portable<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
+    // SAFETY: wide uses only the features the build targets; columns are a multiple of
+    // LANE_MULTIPLE, itself a multiple of 8.
+    unsafe { filter_row::<wide::f32x8, NC, L1>(row, out) }
+}
+
+/// # Safety
+/// AVX2 and FMA must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn row_avx2<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
+    // SAFETY: the features are enabled here and available (contract); columns are a
+    // multiple of LANE_MULTIPLE, itself a multiple of 8.
+    unsafe { filter_row::<crate::lanes::avx2::Avx2, NC, L1>(row, out) }
+}
+
+/// # Safety
+/// AVX-512F must be available.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn row_avx512<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
+    // SAFETY: the feature is enabled here and available (contract); columns are a multiple
+    // of LANE_MULTIPLE, itself a multiple of 16.
+    unsafe { filter_row::<crate::lanes::avx512::Avx512, NC, L1>(row, out) }
+}
+
+/// Every row is computed over a multiple of this many columns, so that any backend's vectors
+/// tile it exactly.
+pub(crate) const LANE_MULTIPLE: usize = 16;
+
+/// The row kernel of one backend for one channel count and distance, known to be runnable.
+#[derive(Clone, Copy)]
+pub(crate) struct Kernel {
+    row: RowFn,
+    channels: usize,
+}
+
+impl Kernel {
+    /// The kernel of `backend` for `channels` colour channels (1 to 4) filtered jointly, under
+    /// the L1 distance or the Euclidean one.
+    ///
+    /// # Panics
+    /// If `backend` is not available on this CPU, or `channels` is not 1 to 4.
+    pub(crate) fn new(backend: Backend, channels: usize, l1: bool) -> Self {
+        assert!(backend.is_available(), "backend {backend} is not available");
+        Kernel {
+            row: row_fn(backend, channels, l1),
+            channels,
+        }
+    }
+
+    /// Filters one row into `channels` planes of `row.columns()` results at the start of `out`.
+    ///
+    /// # Panics
+    /// If `row` was built for fewer channels than the kernel filters, or `out` is too short.
+    pub(crate) fn run(&self, row: &RowInput<'_>, out: &mut [f32]) {
+        assert!(row.channels() >= self.channels);
+        // SAFETY: `new` asserted that the backend is available; RowInput::new asserted that the
+        // columns are a multiple of LANE_MULTIPLE, and the channels were checked above.
+        unsafe { (self.row)(row, out) }
+    }
+}
+
+/// The only place that chooses code by backend. Callers must check availability.
+fn row_fn(backend: Backend, channels: usize, l1: bool) -> RowFn {
+    macro_rules! variants {
+        ($f:ident) => {
+            match (channels, l1) {
+                (1, _) => $f::<1, false> as RowFn,
+                (2, false) => $f::<2, false>,
+                (2, true) => $f::<2, true>,
+                (3, false) => $f::<3, false>,
+                (3, true) => $f::<3, true>,
+                (4, false) => $f::<4, false>,
+                (4, true) => $f::<4, true>,
+                _ => panic!("{channels} colour channels"),
+            }
+        };
+    }
+    match backend {
+        Backend::Scalar => variants!(row_scalar),
+        Backend::Portable => variants!(row_portable),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => variants!(row_avx2),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => variants!(row_avx512),
+        #[cfg(not(target_arch = "x86_64"))]
+        Backend::Avx2 | Backend::Avx512 => unreachable!("checked available above"),
+    }
+}
+
+/// `2^x` for each of `xs` (a multiple of 16 long) on `backend`, for the bound's test.
+#[cfg(test)]
+pub(crate) fn exp2_batch(backend: Backend, xs: &[f32], out: &mut [f32]) {
+    use crate::weights::exp2;
+    #[inline(always)]
+    unsafe fn run<V: Lanes>(xs: &[f32], out: &mut [f32]) {
+        assert!(xs.len() == out.len() && xs.len() % LANE_MULTIPLE == 0);
+        for (x, o) in xs.chunks_exact(V::N).zip(out.chunks_exact_mut(V::N)) {
+            // SAFETY: V's features are available (caller); each chunk holds exactly N values.
+            unsafe { exp2(V::load(x.as_ptr())).store(o.as_mut_ptr()) }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2(xs: &[f32], out: &mut [f32]) {
+        // SAFETY: forwarded from the caller, which checked availability.
+        unsafe { run::<crate::lanes::avx2::Avx2>(xs, out) }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn avx512(xs: &[f32], out: &mut [f32]) {
+        // SAFETY: forwarded from the caller, which checked availability.
+        unsafe { run::<crate::lanes::avx512::Avx512>(xs, out) }
+    }
+    assert!(backend.is_available());
+    // SAFETY: the backend's features are available, asserted above.
+    unsafe {
+        match backend {
+            Backend::Scalar => run::<f32>(xs, out),
+            Backend::Portable => run::<wide::f32x8>(xs, out),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => avx2(xs, out),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => avx512(xs, out),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx2 | Backend::Avx512 => unreachable!(),
+        }
+    }
+}

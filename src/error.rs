@@ -1,0 +1,112 @@
+//! The one error type: a variant per precondition the library checks at its boundary.
+#![forbid(unsafe_code)]
+
+use crate::Backend;
+
+/// Why a filter call was refused. Nothing is written to the output of a refused call except
+/// where a variant says so.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The spatial sigma must be finite and greater than zero.
+    #[error("sigma_space must be finite and > 0, got {0}")]
+    InvalidSigmaSpace(f64),
+    /// The range sigma must be finite and greater than zero.
+    #[error("sigma_range must be finite and > 0, got {0}")]
+    InvalidSigmaRange(f64),
+    /// The spatial coefficient α must be finite and at least zero.
+    #[error("alpha must be finite and >= 0, got {0}")]
+    InvalidAlpha(f64),
+    /// The range coefficient β must be finite and at least zero.
+    #[error("beta must be finite and >= 0, got {0}")]
+    InvalidBeta(f64),
+    /// The radius is larger than [`MAX_RADIUS`](crate::MAX_RADIUS).
+    #[error("radius {radius} is larger than the maximum {max}")]
+    RadiusTooLarge {
+        /// The radius asked for.
+        radius: usize,
+        /// The largest radius supported.
+        max: usize,
+    },
+    /// The value of a constant border must be finite.
+    #[error("the constant border value must be finite, got {0}")]
+    InvalidBorderValue(f64),
+    /// Tiles must hold at least one row.
+    #[error("the tile height must be at least 1")]
+    ZeroTileHeight,
+    /// An image needs at least one row and one column.
+    #[error("the image is empty ({width}x{height})")]
+    EmptyImage {
+        /// Width in pixels.
+        width: usize,
+        /// Height in pixels.
+        height: usize,
+    },
+    /// Only 1, 2, 3 and 4 channels are supported.
+    #[error("{0} channels are not supported (1 to 4 are)")]
+    UnsupportedChannels(usize),
+    /// A row stride, in elements, must hold at least `width * channels` samples.
+    #[error("row stride {stride} is smaller than width * channels = {min}")]
+    StrideTooSmall {
+        /// The stride given, in samples.
+        stride: usize,
+        /// The smallest valid stride.
+        min: usize,
+    },
+    /// The buffer ends before the last sample of the last row.
+    #[error("buffer holds {len} samples but the geometry needs {needed}")]
+    BufferTooShort {
+        /// Samples in the buffer.
+        len: usize,
+        /// Samples the geometry needs: `(height - 1) * stride + width * channels`.
+        needed: usize,
+    },
+    /// The geometry's sample count does not fit in `usize`.
+    #[error("image geometry overflows the address space")]
+    GeometryOverflow,
+    /// Source and destination differ in width, height or channels.
+    #[error(
+        "source is {src_width}x{src_height}x{src_channels} but destination is {dst_width}x{dst_height}x{dst_channels}"
+    )]
+    SizeMismatch {
+        /// Source width.
+        src_width: usize,
+        /// Source height.
+        src_height: usize,
+        /// Source channels.
+        src_channels: usize,
+        /// Destination width.
+        dst_width: usize,
+        /// Destination height.
+        dst_height: usize,
+        /// Destination channels.
+        dst_channels: usize,
+    },
+    /// A floating-point sample is NaN, infinite or larger in magnitude than
+    /// [`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE). The position is the first such
+    /// sample in row-major order. The destination may have been partly written.
+    #[error(
+        "sample at x={x}, y={y}, channel {channel} is {value}, not a finite value within ±2^60"
+    )]
+    InvalidSample {
+        /// Column of the sample.
+        x: usize,
+        /// Row of the sample.
+        y: usize,
+        /// Channel of the sample.
+        channel: usize,
+        /// Its value.
+        value: f32,
+    },
+    /// A `DynamicImage` variant this crate does not filter.
+    #[error("colour type {0} is not supported")]
+    UnsupportedColorType(String),
+    /// The backend asked for is not supported by this CPU or build.
+    #[error("backend {wanted} is not available on this CPU (available: {available})")]
+    BackendUnavailable {
+        /// The backend asked for.
+        wanted: Backend,
+        /// What this CPU supports, comma separated.
+        available: String,
+    },
+}

@@ -1,0 +1,93 @@
+//! The entry points on slices: validation, passes, and the copy cases.
+#![forbid(unsafe_code)]
+
+use crate::sample::is_valid_value;
+use crate::tiles::Pass;
+use crate::{Error, Layout, Params, Plane, PlaneMut, Sample};
+
+/// Filters `src` into `dst`, which must have the same width, height and channels (strides may
+/// differ). Nothing is allocated in proportion to the image, except one scratch image when
+/// `iterations > 1`.
+///
+/// Runs on the current rayon thread pool: call it inside [`rayon::ThreadPool::install`] to
+/// choose the threads. The result does not depend on the thread count.
+///
+/// On error `dst` is untouched, except after [`Error::InvalidSample`], found while filtering,
+/// when it holds partial results.
+pub fn filter_into<T: Sample>(
+    src: Plane<'_, T>,
+    mut dst: PlaneMut<'_, T>,
+    params: &Params,
+) -> Result<(), Error> {
+    dst.check_matches(&src)?;
+    let p = params.resolve::<T>()?;
+    let Layout {
+        width,
+        height,
+        channels,
+        ..
+    } = src.layout;
+    if p.radius == 0 || p.iterations == 0 {
+        check_samples(&src)?;
+        for y in 0..height {
+            dst.row_mut(y).copy_from_slice(src.row(y));
+        }
+        return Ok(());
+    }
+    let pass = Pass::new(&p, width, height, channels);
+    let n = p.iterations;
+    let mut scratch = Vec::new();
+    if n > 1 {
+        scratch = vec![T::ZERO; width * height * channels];
+    }
+    let scratch_layout = Layout::packed(width, height, channels);
+    let mut result = Ok(());
+    for k in 0..n {
+        // Passes alternate between the scratch image and `dst` so that the last lands in `dst`.
+        let into_dst = (n - 1 - k) % 2 == 0;
+        let mut tmp = PlaneMut {
+            data: &mut scratch,
+            layout: scratch_layout,
+        };
+        result = match (k == 0, into_dst) {
+            (true, true) => pass.run(&src, &mut dst),
+            (true, false) => pass.run(&src, &mut tmp),
+            (false, true) => pass.run(&tmp.as_plane(), &mut dst),
+            (false, false) => pass.run(&dst.as_plane(), &mut tmp),
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    result.or_else(|()| {
+        Err(check_samples(&src).expect_err("a pass fails only on an invalid sample of its input"))
+    })
+}
+
+/// Filters `src` into a new, tightly packed buffer of the same geometry.
+pub fn filter<T: Sample>(src: Plane<'_, T>, params: &Params) -> Result<Vec<T>, Error> {
+    let l = src.layout;
+    let packed = Layout::packed(l.width, l.height, l.channels);
+    let mut out = vec![T::ZERO; l.width * l.height * l.channels];
+    filter_into(src, PlaneMut::new(&mut out, packed)?, params)?;
+    Ok(out)
+}
+
+/// `Err` with the first invalid sample in row-major order, if any.
+fn check_samples<T: Sample>(src: &Plane<'_, T>) -> Result<(), Error> {
+    if !T::IS_FLOAT {
+        return Ok(());
+    }
+    let c = src.layout.channels;
+    for y in 0..src.layout.height {
+        if let Some(i) = src.row(y).iter().position(|s| !is_valid_value(s.to_f32())) {
+            return Err(Error::InvalidSample {
+                x: i / c,
+                y,
+                channel: i % c,
+                value: src.row(y)[i].to_f32(),
+            });
+        }
+    }
+    Ok(())
+}

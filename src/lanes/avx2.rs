@@ -1,0 +1,72 @@
+//! Eight lanes in `__m256` with AVX2 and FMA. Only used inside `#[target_feature(enable =
+//! "avx2,fma")]` code on CPUs that have both (see [`crate::backend`]).
+
+use super::Lanes;
+use core::arch::x86_64::*;
+
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2(__m256);
+
+// SAFETY (all methods): the trait's contract is that AVX2 and FMA are available; each body is
+// one or two intrinsics of those features on register values or on the caller's pointer.
+impl Lanes for Avx2 {
+    const N: usize = 8;
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_set1_ps(x) })
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees 8 readable f32 at p; loadu needs no alignment.
+        Avx2(unsafe { _mm256_loadu_ps(p) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees 8 writable f32 at p; storeu needs no alignment.
+        unsafe { _mm256_storeu_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_add_ps(self.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn sub(self, b: Self) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_sub_ps(self.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn mul(self, b: Self) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_mul_ps(self.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn div(self, b: Self) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_div_ps(self.0, b.0) })
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: FMA is available (trait contract).
+        Avx2(unsafe { _mm256_fmadd_ps(self.0, b.0, c.0) })
+    }
+    #[inline(always)]
+    unsafe fn abs(self) -> Self {
+        // SAFETY: AVX is available (trait contract).
+        Avx2(unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0) })
+    }
+    #[inline(always)]
+    unsafe fn scale_exp2(self, shifted: Self) -> Self {
+        // SAFETY: AVX2 is available (trait contract); casts only reinterpret bits.
+        Avx2(unsafe {
+            let k = _mm256_slli_epi32::<23>(_mm256_castps_si256(shifted.0));
+            _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), k))
+        })
+    }
+    #[inline(always)]
+    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
+        // SAFETY: AVX is available (trait contract). _CMP_GE_OQ is false for NaN.
+        Avx2(unsafe { _mm256_and_ps(self.0, _mm256_cmp_ps::<_CMP_GE_OQ>(x.0, limit.0)) })
+    }
+}

@@ -1,0 +1,57 @@
+//! Eight lanes in `wide::f32x8`: SSE2 on x86-64 in a default build, NEON on aarch64, whatever
+//! `wide` picks at compile time elsewhere.
+
+use super::Lanes;
+use wide::{f32x8, i32x8};
+
+impl Lanes for f32x8 {
+    const N: usize = 8;
+    #[inline(always)]
+    unsafe fn splat(x: f32) -> Self {
+        f32x8::splat(x)
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees 8 readable f32 at p; f32x8 is plain old data.
+        unsafe { p.cast::<f32x8>().read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees 8 writable f32 at p.
+        unsafe { p.cast::<f32x8>().write_unaligned(self) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, b: Self) -> Self {
+        self + b
+    }
+    #[inline(always)]
+    unsafe fn sub(self, b: Self) -> Self {
+        self - b
+    }
+    #[inline(always)]
+    unsafe fn mul(self, b: Self) -> Self {
+        self * b
+    }
+    #[inline(always)]
+    unsafe fn div(self, b: Self) -> Self {
+        self / b
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        f32x8::mul_add(self, b, c)
+    }
+    #[inline(always)]
+    unsafe fn abs(self) -> Self {
+        f32x8::abs(self)
+    }
+    #[inline(always)]
+    unsafe fn scale_exp2(self, shifted: Self) -> Self {
+        let bits: i32x8 = wide::bytemuck::cast(self);
+        let k: i32x8 = wide::bytemuck::cast(shifted);
+        wide::bytemuck::cast(bits + (k << 23))
+    }
+    #[inline(always)]
+    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
+        self & x.simd_ge(limit)
+    }
+}

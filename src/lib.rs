@@ -1,0 +1,79 @@
+//! # bilateral
+//!
+//! The bilateral filter on the CPU, exact and fast: for each pixel `p` over a window of
+//! offsets,
+//!
+//! ```text
+//! out(p) = Σ_q w(p,q)·I(q) / Σ_q w(p,q),   w(p,q) = exp(-α·|p-q|² - β·D(I(p), I(q))²)
+//! ```
+//!
+//! with `α = 1/(2σs²)` weighing distance and `β = 1/(2σr²)` weighing the difference of values
+//! (in the sample's own units: see [`Params`]). Flat regions lose small noise while edges stay
+//! sharp.
+//!
+//! ```
+//! use bilateral::{Params, Plane, Layout};
+//! let (w, h) = (40, 30);
+//! let img: Vec<u8> = (0..w * h).map(|i| if i % w < w / 2 { 20 } else { 200 } ^ (i % 3) as u8).collect();
+//! let params = Params::new().radius(2).sigma_space(1.5).sigma_range(25.0);
+//! let out = bilateral::filter(Plane::new(&img, Layout::packed(w, h, 1))?, &params)?;
+//! assert_eq!(out.len(), img.len());
+//! # Ok::<(), bilateral::Error>(())
+//! ```
+//!
+//! # Semantics
+//! - Window: [`Window::Square`] (all `(2r+1)²` offsets) or [`Window::Disc`] (`dx²+dy² ≤ r²`).
+//! - Colour distance: [`ColorDistance::Joint`] (Euclidean), [`ColorDistance::L1`],
+//!   [`ColorDistance::PerChannel`].
+//! - Borders: [`Border::Reflect101`], [`Border::Replicate`], [`Border::Reflect`],
+//!   [`Border::Constant`]; images smaller than the window fold correctly.
+//! - Samples `u8`, `u16`, `f32`, 1 to 4 channels; with 2 or 4 the last is alpha, kept unless
+//!   [`Params::filter_alpha`]. Integer results round half up and clamp.
+//! - `f32` samples must be finite and within ±2^60 ([`MAX_SAMPLE_MAGNITUDE`]), else
+//!   [`Error::InvalidSample`] names the first bad one: a NaN never spreads silently.
+//! - Accuracy: `f32` results lie within `1e-5 × (max - min of the window)` plus half an ulp of
+//!   the exact value; integer results equal the exact value rounded, or differ by one where the
+//!   exact value is within that bound of a rounding boundary. See [`kernel`](crate) docs.
+//!
+//! # Backends
+//! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for
+//! AVX2+FMA and AVX-512 inside `#[target_feature]` functions chosen at run time, so a default
+//! build uses the best the CPU has. [`Backend`] lets callers force one.
+//!
+//! # Threads
+//! Row tiles run on the current rayon pool; output is bit-identical for any thread count and
+//! tile height.
+//!
+//! # Features
+//! - `image` (default): [`filter_image`] and [`filter_dynamic`] for the `image` crate.
+//! - `oracle`: [`oracle`], the naive `f64` reference.
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod backend;
+mod border;
+mod error;
+mod filter;
+#[cfg(feature = "image")]
+mod images;
+mod kernel;
+mod lanes;
+mod params;
+mod plane;
+mod sample;
+mod tiles;
+mod weights;
+
+#[cfg(feature = "oracle")]
+pub mod oracle;
+
+pub use backend::Backend;
+pub use error::Error;
+pub use filter::{filter, filter_into};
+#[cfg(feature = "image")]
+pub use images::{filter_dynamic, filter_image};
+pub use params::{Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, Window};
+pub use plane::{Layout, Plane, PlaneMut};
+pub use sample::{MAX_SAMPLE_MAGNITUDE, Sample};
+pub use weights::EXP2_MAX_REL_ERROR;

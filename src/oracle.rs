@@ -1,0 +1,177 @@
+//! The reference: the defining formula in `f64`, naive and obviously right, for tests, fuzz
+//! targets and benchmarks. It shares no code with the fast path beyond parameter validation:
+//! its own border indexing (by repeated reflection), its own window, direct `exp`.
+#![forbid(unsafe_code)]
+
+use crate::{Border, ColorDistance, Error, Params, Plane, Sample, Window};
+
+/// The exact result and, per sample, the range of values its last pass's window held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// Packed `width * height * channels` results, not rounded.
+    pub values: Vec<f64>,
+    /// Smallest value of the sample's channel within its window, borders included.
+    pub window_min: Vec<f64>,
+    /// Largest value of the sample's channel within its window, borders included.
+    pub window_max: Vec<f64>,
+}
+
+/// How an integer type stores a value: round half up, clamp to its range. Identity for `f32`.
+pub fn store_as<T: Sample>(v: f64) -> f64 {
+    if T::IS_FLOAT {
+        v
+    } else {
+        (v + 0.5).floor().clamp(0.0, f64::from(T::FULL_SCALE))
+    }
+}
+
+/// Filters `src` by the definition. Integer samples are rounded between passes, as the
+/// library does; the last pass is returned unrounded.
+pub fn reference<T: Sample>(src: Plane<'_, T>, params: &Params) -> Result<Reference, Error> {
+    let p = params.resolve::<T>()?;
+    let l = src.layout();
+    let mut img = Vec::with_capacity(l.width * l.height * l.channels);
+    for y in 0..l.height {
+        for x in 0..l.width {
+            for c in 0..l.channels {
+                let v = src.data[y * l.stride + x * l.channels + c].to_f64();
+                if !(v.abs() <= 2f64.powi(60)) {
+                    return Err(Error::InvalidSample {
+                        x,
+                        y,
+                        channel: c,
+                        value: v as f32,
+                    });
+                }
+                img.push(v);
+            }
+        }
+    }
+    let image = Image {
+        w: l.width as isize,
+        h: l.height as isize,
+        ch: l.channels,
+        border: p.border,
+    };
+    let passes = if p.radius == 0 { 0 } else { p.iterations };
+    let mut result = Reference {
+        window_min: img.clone(),
+        window_max: img.clone(),
+        values: img,
+    };
+    for k in 0..passes {
+        if k > 0 {
+            for v in &mut result.values {
+                *v = store_as::<T>(*v);
+            }
+        }
+        result = image.pass(&result.values, &p);
+    }
+    Ok(result)
+}
+
+struct Image {
+    w: isize,
+    h: isize,
+    ch: usize,
+    border: Border,
+}
+
+impl Image {
+    fn at(&self, img: &[f64], x: isize, y: isize, c: usize) -> f64 {
+        match (
+            reflect(x, self.w, self.border),
+            reflect(y, self.h, self.border),
+        ) {
+            (Some(x), Some(y)) => img[(y * self.w + x) as usize * self.ch + c],
+            _ => match self.border {
+                Border::Constant(v) => f64::from(v),
+                _ => unreachable!("only a constant border leaves the image"),
+            },
+        }
+    }
+
+    fn pass(&self, img: &[f64], p: &crate::params::Resolved) -> Reference {
+        let r = p.radius as isize;
+        let has_alpha = self.ch == 2 || self.ch == 4;
+        let filtered = if has_alpha && !p.filter_alpha {
+            self.ch - 1
+        } else {
+            self.ch
+        };
+        let groups: Vec<Vec<usize>> = match p.distance {
+            ColorDistance::PerChannel => (0..filtered).map(|c| vec![c]).collect(),
+            _ => vec![(0..filtered).collect()],
+        };
+        let mut out = Reference {
+            values: img.to_vec(),
+            window_min: img.to_vec(),
+            window_max: img.to_vec(),
+        };
+        for y in 0..self.h {
+            for x in 0..self.w {
+                let base = (y * self.w + x) as usize * self.ch;
+                for group in &groups {
+                    let mut num = vec![0.0; group.len()];
+                    let mut den = 0.0;
+                    let mut lo = vec![f64::INFINITY; group.len()];
+                    let mut hi = vec![f64::NEG_INFINITY; group.len()];
+                    for dy in -r..=r {
+                        for dx in -r..=r {
+                            let d2 = (dx * dx + dy * dy) as f64;
+                            if p.window == Window::Disc && d2 > (r * r) as f64 {
+                                continue;
+                            }
+                            let diff: Vec<f64> = group
+                                .iter()
+                                .map(|&c| self.at(img, x + dx, y + dy, c) - self.at(img, x, y, c))
+                                .collect();
+                            let dist2 = match p.distance {
+                                ColorDistance::L1 => {
+                                    diff.iter().map(|d| d.abs()).sum::<f64>().powi(2)
+                                }
+                                _ => diff.iter().map(|d| d * d).sum::<f64>(),
+                            };
+                            let w = (-p.alpha * d2 - p.beta * dist2).exp();
+                            den += w;
+                            for (i, &c) in group.iter().enumerate() {
+                                let q = self.at(img, x + dx, y + dy, c);
+                                num[i] += w * q;
+                                lo[i] = lo[i].min(q);
+                                hi[i] = hi[i].max(q);
+                            }
+                        }
+                    }
+                    for (i, &c) in group.iter().enumerate() {
+                        out.values[base + c] = num[i] / den;
+                        out.window_min[base + c] = lo[i];
+                        out.window_max[base + c] = hi[i];
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The in-image index for `i` in `0..n`, reflecting repeatedly until it lands inside; `None`
+/// outside the image under a constant border.
+fn reflect(mut i: isize, n: isize, border: Border) -> Option<isize> {
+    match border {
+        Border::Constant(_) => (0..n).contains(&i).then_some(i),
+        Border::Replicate => Some(i.clamp(0, n - 1)),
+        Border::Reflect101 if n == 1 => Some(0),
+        Border::Reflect101 => {
+            while !(0..n).contains(&i) {
+                i = if i < 0 { -i } else { 2 * (n - 1) - i };
+            }
+            Some(i)
+        }
+        Border::Reflect => {
+            while !(0..n).contains(&i) {
+                i = if i < 0 { -i - 1 } else { 2 * n - 1 - i };
+            }
+            Some(i)
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! What the filter is asked to do, and the validation that turns it into checked values.
+#![forbid(unsafe_code)]
+
+use crate::{Backend, Error, Sample};
+
+/// The largest supported radius: a 129x129 window.
+pub const MAX_RADIUS: usize = 64;
+
+/// The tile height used when none is set: rows per rayon task.
+pub const DEFAULT_TILE_HEIGHT: usize = 32;
+
+/// Which offsets of the `(2r+1)²` square take part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Window {
+    /// Every offset with `|dx| ≤ r` and `|dy| ≤ r`, as in the defining formula.
+    #[default]
+    Square,
+    /// Offsets with `dx² + dy² ≤ r²`: the taps OpenCV uses (13 at r = 2, 29 at r = 3).
+    Disc,
+}
+
+/// How the difference of two multi-channel pixels is measured. One-channel images are alike
+/// under all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum ColorDistance {
+    /// Euclidean distance over the colour channels: `D² = Σ_c (I_c(p) - I_c(q))²`.
+    #[default]
+    Joint,
+    /// Sum of absolute differences, squared: `D² = (Σ_c |I_c(p) - I_c(q)|)²`, as OpenCV.
+    L1,
+    /// Each channel is filtered on its own, as a gray image.
+    PerChannel,
+}
+
+/// What lies beyond the image edge. Shown for a row `abcd`, three samples out on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Border {
+    /// `dcb|abcd|cba`: mirror without repeating the edge (OpenCV's default).
+    #[default]
+    Reflect101,
+    /// `aaa|abcd|ddd`: the edge sample repeated.
+    Replicate,
+    /// `cba|abcd|dcb`: mirror repeating the edge.
+    Reflect,
+    /// `vvv|abcd|vvv`: a constant, in the sample's own units, taken for every channel.
+    Constant(f32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Spatial {
+    Sigma(f64),
+    Alpha(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Range {
+    /// A tenth of the sample type's full scale (see [`Sample::FULL_SCALE`]).
+    Default,
+    Sigma(f64),
+    Beta(f64),
+}
+
+/// Parameters of the bilateral filter.
+///
+/// Weights are `w(p,q) = exp(-α·|p-q|² - β·D(I(p), I(q))²)` with `α = 1/(2σs²)` and
+/// `β = 1/(2σr²)`.
+///
+/// **Units.** `|p-q|` is in pixels. `D` and therefore `σr` and `β` are in the sample's own
+/// units: 0-255 for `u8`, 0-65535 for `u16`, the stored values for `f32`. A `u16` image that
+/// wants the smoothing a `u8` image gets with `σr = 25` uses `σr = 25·257 = 6425`. When no range
+/// parameter is set, `σr` is a tenth of full scale: 25.5 for `u8`, 6553.5 for `u16`, 0.1 for
+/// `f32` (taken as 0..1).
+///
+/// For OpenCV's semantics use [`Params::opencv`].
+///
+/// Defaults: radius 2 (the 5x5 window), `σs = 1.5`, square window, joint colour distance,
+/// reflect-101 border, alpha kept, one iteration, automatic backend.
+///
+/// ```
+/// use bilateral::{Params, Window, Border};
+/// let p = Params::new().radius(3).sigma_space(2.0).sigma_range(30.0)
+///     .window(Window::Disc).border(Border::Replicate);
+/// assert_eq!(p.get_radius(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    radius: usize,
+    spatial: Spatial,
+    range: Range,
+    window: Window,
+    distance: ColorDistance,
+    border: Border,
+    filter_alpha: bool,
+    iterations: u32,
+    backend: Option<Backend>,
+    tile_height: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            radius: 2,
+            spatial: Spatial::Sigma(1.5),
+            range: Range::Default,
+            window: Window::Square,
+            distance: ColorDistance::Joint,
+            border: Border::Reflect101,
+            filter_alpha: false,
+            iterations: 1,
+            backend: None,
+            tile_height: DEFAULT_TILE_HEIGHT,
+        }
+    }
+}
+
+impl Params {
+    /// The defaults: see the type's documentation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// OpenCV's `cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)`: radius `d/2`, or
+    /// `round(1.5·σs)` when `d ≤ 0`, at least 1; the disc window; the L1 colour distance;
+    /// reflect-101 borders. A sigma `≤ 0` (or NaN) becomes 1 before anything else, as in
+    /// OpenCV 4.x and 5.x (`modules/imgproc/src/bilateral_filter.dispatch.cpp`). The radius is
+    /// capped at [`MAX_RADIUS`]. u16 and 4-channel images, which OpenCV refuses, follow the
+    /// same rules (alpha kept, as for every preset).
+    ///
+    /// ```
+    /// let p = bilateral::Params::opencv(5, 75.0, 75.0);
+    /// assert_eq!(p.get_radius(), 2);
+    /// assert_eq!(bilateral::Params::opencv(0, 20.0, 3.0).get_radius(), 4); // round(4.5), to even
+    /// ```
+    pub fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
+        let positive_or_one = |s: f64| if s > 0.0 { s } else { 1.0 };
+        let (sigma_color, sigma_space) =
+            (positive_or_one(sigma_color), positive_or_one(sigma_space));
+        let radius = if d <= 0 {
+            // OpenCV's cvRound rounds half to even.
+            (sigma_space * 1.5).round_ties_even().min(MAX_RADIUS as f64) as usize
+        } else {
+            (d / 2) as usize
+        };
+        Params::new()
+            .radius(radius.max(1))
+            .sigma_space(sigma_space)
+            .sigma_range(sigma_color)
+            .window(Window::Disc)
+            .distance(ColorDistance::L1)
+            .border(Border::Reflect101)
+    }
+
+    /// Window radius: the window spans `2r+1` pixels each way. 0 copies the image.
+    pub fn radius(mut self, r: usize) -> Self {
+        self.radius = r;
+        self
+    }
+
+    /// Spatial sigma in pixels; sets `α = 1/(2σs²)`.
+    pub fn sigma_space(mut self, sigma: f64) -> Self {
+        self.spatial = Spatial::Sigma(sigma);
+        self
+    }
+
+    /// Range sigma in sample units; sets `β = 1/(2σr²)`.
+    pub fn sigma_range(mut self, sigma: f64) -> Self {
+        self.range = Range::Sigma(sigma);
+        self
+    }
+
+    /// The spatial coefficient α directly, per squared pixel. 0 weighs all taps alike.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.spatial = Spatial::Alpha(alpha);
+        self
+    }
+
+    /// The range coefficient β directly, per squared sample unit. 0 is a Gaussian blur.
+    pub fn beta(mut self, beta: f64) -> Self {
+        self.range = Range::Beta(beta);
+        self
+    }
+
+    /// Which offsets take part.
+    pub fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// How multi-channel differences are measured.
+    pub fn distance(mut self, distance: ColorDistance) -> Self {
+        self.distance = distance;
+        self
+    }
+
+    /// What lies beyond the edges.
+    pub fn border(mut self, border: Border) -> Self {
+        self.border = border;
+        self
+    }
+
+    /// For 2- and 4-channel images the last channel is alpha. By default it is copied as it
+    /// is; `true` filters it as one more colour channel.
+    pub fn filter_alpha(mut self, filter: bool) -> Self {
+        self.filter_alpha = filter;
+        self
+    }
+
+    /// Apply the filter `n` times, each pass on the previous one's output (0 copies). Integer
+    /// samples are rounded between passes, as repeated calls would. Above one pass, one scratch
+    /// image of the output's size is allocated once.
+    pub fn iterations(mut self, n: u32) -> Self {
+        self.iterations = n;
+        self
+    }
+
+    /// Force a backend instead of the best one the CPU has. Asking for one the CPU lacks makes
+    /// the filter call fail with [`Error::BackendUnavailable`].
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Rows per parallel task. A performance knob only: the output does not depend on it.
+    pub fn tile_height(mut self, rows: usize) -> Self {
+        self.tile_height = rows;
+        self
+    }
+
+    /// The radius.
+    pub fn get_radius(&self) -> usize {
+        self.radius
+    }
+
+    /// The window.
+    pub fn get_window(&self) -> Window {
+        self.window
+    }
+
+    /// The colour distance.
+    pub fn get_distance(&self) -> ColorDistance {
+        self.distance
+    }
+
+    /// The border.
+    pub fn get_border(&self) -> Border {
+        self.border
+    }
+
+    /// Whether alpha is filtered.
+    pub fn get_filter_alpha(&self) -> bool {
+        self.filter_alpha
+    }
+
+    /// The number of passes.
+    pub fn get_iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// The forced backend, if any.
+    pub fn get_backend(&self) -> Option<Backend> {
+        self.backend
+    }
+
+    /// Checks every parameter and resolves α and β for sample type `T`.
+    pub(crate) fn resolve<T: Sample>(&self) -> Result<Resolved, Error> {
+        let alpha = match self.spatial {
+            Spatial::Sigma(s) if s.is_finite() && s > 0.0 => 0.5 / (s * s),
+            Spatial::Sigma(s) => return Err(Error::InvalidSigmaSpace(s)),
+            Spatial::Alpha(a) if a.is_finite() && a >= 0.0 => a,
+            Spatial::Alpha(a) => return Err(Error::InvalidAlpha(a)),
+        };
+        let beta = match self.range {
+            Range::Default => {
+                let s = 0.1 * f64::from(T::FULL_SCALE);
+                0.5 / (s * s)
+            }
+            Range::Sigma(s) if s.is_finite() && s > 0.0 => 0.5 / (s * s),
+            Range::Sigma(s) => return Err(Error::InvalidSigmaRange(s)),
+            Range::Beta(b) if b.is_finite() && b >= 0.0 => b,
+            Range::Beta(b) => return Err(Error::InvalidBeta(b)),
+        };
+        if self.radius > MAX_RADIUS {
+            return Err(Error::RadiusTooLarge {
+                radius: self.radius,
+                max: MAX_RADIUS,
+            });
+        }
+        if let Border::Constant(v) = self.border
+            && !v.is_finite()
+        {
+            return Err(Error::InvalidBorderValue(f64::from(v)));
+        }
+        if self.tile_height == 0 {
+            return Err(Error::ZeroTileHeight);
+        }
+        let backend = match self.backend {
+            Some(b) => b.check()?,
+            None => Backend::detect(),
+        };
+        Ok(Resolved {
+            radius: self.radius,
+            alpha,
+            beta,
+            window: self.window,
+            distance: self.distance,
+            border: self.border,
+            filter_alpha: self.filter_alpha,
+            iterations: self.iterations,
+            backend,
+            tile_height: self.tile_height,
+        })
+    }
+}
+
+/// Parameters after validation, with α and β resolved for one sample type.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Resolved {
+    /// Window radius, at most [`MAX_RADIUS`].
+    pub radius: usize,
+    /// Spatial coefficient α ≥ 0, per squared pixel.
+    pub alpha: f64,
+    /// Range coefficient β ≥ 0, per squared sample unit.
+    pub beta: f64,
+    /// Which offsets take part.
+    pub window: Window,
+    /// How multi-channel differences are measured.
+    pub distance: ColorDistance,
+    /// What lies beyond the edges (a constant is finite).
+    pub border: Border,
+    /// Whether a trailing alpha channel is filtered.
+    pub filter_alpha: bool,
+    /// Number of passes.
+    pub iterations: u32,
+    /// The backend that will run, available on this CPU.
+    pub backend: Backend,
+    /// Rows per parallel task, at least 1.
+    pub tile_height: usize,
+}

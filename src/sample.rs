@@ -1,0 +1,115 @@
+//! The sample types the filter reads and writes: `u8`, `u16` and `f32`.
+#![forbid(unsafe_code)]
+
+/// Floating-point samples must lie within ±2^60 (about 1.15e18): then no difference, square or
+/// sum of squares of four channels overflows `f32`, and every weight is well defined.
+pub const MAX_SAMPLE_MAGNITUDE: f32 = (1u64 << 60) as f32;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u16 {}
+    impl Sealed for f32 {}
+}
+
+/// A sample type: `u8`, `u16` or `f32`. Sealed.
+pub trait Sample:
+    sealed::Sealed + Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static
+{
+    /// The full-scale value: 255, 65535, or 1.0 for `f32`. Only the default range sigma uses it.
+    const FULL_SCALE: f32;
+    /// Whether values need checking (NaN, infinities and huge magnitudes).
+    const IS_FLOAT: bool;
+    /// The sample as `f32`, exactly.
+    fn to_f32(self) -> f32;
+    /// Zero.
+    const ZERO: Self;
+    /// `self + q` stored as this type: integers round half up and clamp to their range. The
+    /// filter computes its result as the centre sample plus a weighted mean difference `q`;
+    /// adding an integer centre after rounding `q` keeps `u16` results exact, where rounding
+    /// `c + q` in `f32` would lose `q`'s low bits above 32768.
+    fn offset_by(self, q: f32) -> Self;
+    /// The sample as `f64`, exactly.
+    fn to_f64(self) -> f64 {
+        f64::from(self.to_f32())
+    }
+}
+
+impl Sample for u8 {
+    const FULL_SCALE: f32 = 255.0;
+    const IS_FLOAT: bool = false;
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        f32::from(self)
+    }
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn offset_by(self, q: f32) -> Self {
+        // Exact: an integer plus a rounded f32 below 2^24. `as` saturates to 0..=255.
+        (self.to_f32() + (q + 0.5).floor()) as u8
+    }
+}
+
+impl Sample for u16 {
+    const FULL_SCALE: f32 = 65535.0;
+    const IS_FLOAT: bool = false;
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        f32::from(self)
+    }
+    const ZERO: Self = 0;
+    #[inline(always)]
+    fn offset_by(self, q: f32) -> Self {
+        (self.to_f32() + (q + 0.5).floor()) as u16
+    }
+}
+
+impl Sample for f32 {
+    const FULL_SCALE: f32 = 1.0;
+    const IS_FLOAT: bool = true;
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self
+    }
+    const ZERO: Self = 0.0;
+    #[inline(always)]
+    fn offset_by(self, q: f32) -> Self {
+        self + q
+    }
+}
+
+/// Whether a floating-point sample is one the filter accepts.
+#[inline(always)]
+pub(crate) fn is_valid_value(v: f32) -> bool {
+    v.abs() <= MAX_SAMPLE_MAGNITUDE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_offsets_round_half_up_and_saturate() {
+        assert_eq!(3u8.offset_by(-7.0), 0);
+        assert_eq!(0u8.offset_by(0.49), 0);
+        assert_eq!(0u8.offset_by(0.5), 1);
+        assert_eq!(10u8.offset_by(-0.5), 10);
+        assert_eq!(10u8.offset_by(-0.51), 9);
+        assert_eq!(254u8.offset_by(0.5), 255);
+        assert_eq!(200u8.offset_by(100.0), 255);
+        assert_eq!(65534u16.offset_by(0.6), 65535);
+        assert_eq!(60000u16.offset_by(1e9), 65535);
+        // c + q rounded in f32 would give 65000.5 -> 65001 only by luck of the ulp (1/256).
+        assert_eq!(65000u16.offset_by(0.499), 65000);
+        assert_eq!(1.5f32.offset_by(0.25), 1.75);
+    }
+
+    #[test]
+    fn validity_rejects_nan_inf_and_huge() {
+        assert!(is_valid_value(0.0));
+        assert!(is_valid_value(-MAX_SAMPLE_MAGNITUDE));
+        assert!(!is_valid_value(f32::NAN));
+        assert!(!is_valid_value(f32::INFINITY));
+        assert!(!is_valid_value(MAX_SAMPLE_MAGNITUDE * 2.0));
+    }
+}
