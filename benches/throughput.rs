@@ -1,1 +1,121 @@
-fn main() {}
+//! Throughput in pixels per second on a 3840x2160 frame made from a shipped photo: gray and RGB,
+//! u8 and f32, radius 2 and 3, every backend this CPU has, 1 and 2 threads, with the f64 oracle
+//! (on a 256x256 crop) as the baseline.
+//!
+//! `cargo bench --bench throughput -- 'gray-f32/r2'` runs a subset.
+
+use bilateral::{Backend, Layout, Params, Plane, PlaneMut, Sample};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use image::imageops::FilterType;
+
+const W: u32 = 3840;
+const H: u32 = 2160;
+
+struct Frame {
+    name: &'static str,
+    channels: usize,
+    u8: Vec<u8>,
+    f32: Vec<f32>,
+}
+
+fn frames() -> Vec<Frame> {
+    // Relative: cargo runs benches from the package root, and so can a copied bench binary.
+    let path = "tests/data/astronaut.png";
+    let photo = image::open(path).expect("shipped photo");
+    let big = photo.resize_exact(W, H, FilterType::Triangle);
+    let gray = big.to_luma8().into_raw();
+    let rgb = big.to_rgb8().into_raw();
+    let to_f32 = |v: &[u8]| v.iter().map(|&x| f32::from(x) / 255.0).collect::<Vec<_>>();
+    vec![
+        Frame {
+            name: "gray",
+            channels: 1,
+            f32: to_f32(&gray),
+            u8: gray,
+        },
+        Frame {
+            name: "rgb",
+            channels: 3,
+            f32: to_f32(&rgb),
+            u8: rgb,
+        },
+    ]
+}
+
+fn run<T: Sample>(src: &[T], dst: &mut [T], channels: usize, params: &Params) {
+    let layout = Layout::packed(W as usize, H as usize, channels);
+    bilateral::filter_into(
+        Plane::new(src, layout).unwrap(),
+        PlaneMut::new(dst, layout).unwrap(),
+        params,
+    )
+    .unwrap();
+}
+
+fn throughput(c: &mut Criterion) {
+    let pools: Vec<_> = [1, 2]
+        .into_iter()
+        .map(|n| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap();
+            (n, pool)
+        })
+        .collect();
+    for frame in frames() {
+        for (ty, range) in [("u8", 25.0), ("f32", 0.1)] {
+            let mut group = c.benchmark_group(format!("{}-{ty}", frame.name));
+            group.sample_size(10);
+            group.throughput(Throughput::Elements(u64::from(W * H)));
+            for radius in [2, 3] {
+                for backend in Backend::available() {
+                    for (threads, pool) in &pools {
+                        let params = Params::new()
+                            .radius(radius)
+                            .sigma_range(range)
+                            .backend(backend);
+                        let id =
+                            BenchmarkId::new(format!("r{radius}/{backend}"), format!("{threads}t"));
+                        let mut dst_u8 = vec![0u8; frame.u8.len()];
+                        let mut dst_f32 = vec![0f32; frame.f32.len()];
+                        group.bench_function(id, |b| {
+                            pool.install(|| match ty {
+                                "u8" => {
+                                    b.iter(|| run(&frame.u8, &mut dst_u8, frame.channels, &params))
+                                }
+                                _ => b.iter(|| {
+                                    run(&frame.f32, &mut dst_f32, frame.channels, &params)
+                                }),
+                            })
+                        });
+                    }
+                }
+            }
+            group.finish();
+        }
+    }
+}
+
+fn oracle(c: &mut Criterion) {
+    let frame = &frames()[0];
+    let (w, h) = (256, 256);
+    let crop: Vec<f32> = frame
+        .f32
+        .chunks(W as usize)
+        .take(h)
+        .flat_map(|row| &row[..w])
+        .copied()
+        .collect();
+    let mut group = c.benchmark_group("oracle");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((w * h) as u64));
+    group.bench_function("gray-f32/r2", |b| {
+        let src = Plane::new(&crop, Layout::packed(w, h, 1)).unwrap();
+        b.iter(|| bilateral::oracle::reference(src, &Params::new().sigma_range(0.1)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, throughput, oracle);
+criterion_main!(benches);

@@ -128,7 +128,7 @@ fn row_scalar<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f3
 
 fn row_portable<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
     // SAFETY: wide uses only the features the build targets; columns are a multiple of
-    // LANE_MULTIPLE, itself a multiple of 8.
+    // LANE_MULTIPLE, itself a multiple of 8 · UNROLL.
     unsafe { filter_row::<wide::f32x8, NC, L1>(row, out) }
 }
 
@@ -138,7 +138,7 @@ fn row_portable<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [
 #[target_feature(enable = "avx2,fma")]
 unsafe fn row_avx2<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
     // SAFETY: the features are enabled here and available (contract); columns are a
-    // multiple of LANE_MULTIPLE, itself a multiple of 8.
+    // multiple of LANE_MULTIPLE, itself a multiple of 8 · UNROLL.
     unsafe { filter_row::<crate::lanes::avx2::Avx2, NC, L1>(row, out) }
 }
 
@@ -148,13 +148,13 @@ unsafe fn row_avx2<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mu
 #[target_feature(enable = "avx512f")]
 unsafe fn row_avx512<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
     // SAFETY: the feature is enabled here and available (contract); columns are a multiple
-    // of LANE_MULTIPLE, itself a multiple of 16.
+    // of LANE_MULTIPLE, itself a multiple of 16 · UNROLL.
     unsafe { filter_row::<crate::lanes::avx512::Avx512, NC, L1>(row, out) }
 }
 
-/// Every row is computed over a multiple of this many columns, so that any backend's vectors
-/// tile it exactly.
-pub(crate) const LANE_MULTIPLE: usize = 16;
+/// Every row is computed over a multiple of this many columns, so that any backend's vectors,
+/// unrolled [`UNROLL`](crate::kernel::UNROLL) times, tile it exactly.
+pub(crate) const LANE_MULTIPLE: usize = 32;
 
 /// The row kernel of one backend for one channel count and distance, known to be runnable.
 #[derive(Clone, Copy)]
@@ -223,7 +223,7 @@ pub(crate) fn exp2_batch(backend: Backend, xs: &[f32], out: &mut [f32]) {
     use crate::weights::exp2;
     #[inline(always)]
     unsafe fn run<V: Lanes>(xs: &[f32], out: &mut [f32]) {
-        assert!(xs.len() == out.len() && xs.len() % LANE_MULTIPLE == 0);
+        assert!(xs.len() == out.len() && xs.len().is_multiple_of(16));
         for (x, o) in xs.chunks_exact(V::N).zip(out.chunks_exact_mut(V::N)) {
             // SAFETY: V's features are available (caller); each chunk holds exactly N values.
             unsafe { exp2(V::load(x.as_ptr())).store(o.as_mut_ptr()) }

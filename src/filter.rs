@@ -59,8 +59,8 @@ pub fn filter_into<T: Sample>(
             break;
         }
     }
-    result.or_else(|()| {
-        Err(check_samples(&src).expect_err("a pass fails only on an invalid sample of its input"))
+    result.map_err(|()| {
+        check_samples(&src).expect_err("a pass fails only on an invalid sample of its input")
     })
 }
 

@@ -73,7 +73,7 @@ impl<'a> RowInput<'a> {
         neg_log2_beta: f32,
         columns: usize,
     ) -> Self {
-        assert!(columns % LANE_MULTIPLE == 0 && channels >= 1);
+        assert!(columns.is_multiple_of(LANE_MULTIPLE) && channels >= 1);
         let reach = (channels - 1) * plane + columns;
         let last = taps.iter().map(|t| t.at).fold(centre, usize::max);
         assert!(last + reach <= ring.len(), "row input out of bounds");
@@ -94,12 +94,16 @@ impl<'a> RowInput<'a> {
     }
 }
 
+/// Vectors of pixels computed side by side: two independent dependency chains per tap keep the
+/// FMA pipes busy where one chain would wait on the latency of the accumulating adds.
+pub(crate) const UNROLL: usize = 2;
+
 /// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane. Each
 /// result is the weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
 ///
 /// # Safety
-/// `V`'s CPU features must be available, `V::N` must divide [`LANE_MULTIPLE`], and `row` must
+/// `V`'s CPU features must be available, `V::N * UNROLL` must divide [`LANE_MULTIPLE`], and `row` must
 /// have been built for at least `NC` channels.
 ///
 /// # Panics
@@ -109,7 +113,7 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool>(
     row: &RowInput<'_>,
     out: &mut [f32],
 ) {
-    debug_assert_eq!(row.columns % V::N, 0);
+    debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
     let columns = row.columns;
     let plane = row.plane;
     let out = &mut out[..NC * columns];
@@ -120,42 +124,42 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool>(
     // the slice just cut to NC·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        let mut x = 0;
-        while x < columns {
-            let mut centre = [V::splat(0.0); NC];
-            for (c, v) in centre.iter_mut().enumerate() {
-                *v = V::load(ring.add(row.centre + c * plane + x));
-            }
-            let mut sum_w = V::splat(1.0);
-            let mut sum_wd = [V::splat(0.0); NC];
+        let mut x0 = 0;
+        while x0 < columns {
+            let xs: [usize; UNROLL] = std::array::from_fn(|u| x0 + u * V::N);
+            let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
+                std::array::from_fn(|c| V::load(ring.add(row.centre + c * plane + xs[u])))
+            });
+            let mut sum_w = [V::splat(1.0); UNROLL];
+            let mut sum_wd = [[V::splat(0.0); NC]; UNROLL];
             for tap in row.taps {
-                let mut d = [V::splat(0.0); NC];
-                for c in 0..NC {
-                    d[c] = V::load(ring.add(tap.at + c * plane + x)).sub(centre[c]);
-                }
-                let dist2 = if L1 && NC > 1 {
-                    let mut l1 = d[0].abs();
-                    for dc in &d[1..] {
-                        l1 = l1.add(dc.abs());
+                let s = V::splat(tap.log2_spatial);
+                for u in 0..UNROLL {
+                    let d: [V; NC] = std::array::from_fn(|c| {
+                        V::load(ring.add(tap.at + c * plane + xs[u])).sub(centre[u][c])
+                    });
+                    let dist2 = if L1 && NC > 1 {
+                        let l1 = d[1..].iter().fold(d[0].abs(), |a, dc| a.add(dc.abs()));
+                        l1.mul(l1)
+                    } else {
+                        d[1..]
+                            .iter()
+                            .fold(d[0].mul(d[0]), |a, dc| dc.mul_add(*dc, a))
+                    };
+                    let w = exp2(dist2.mul_add(nb, s));
+                    sum_w[u] = sum_w[u].add(w);
+                    for (acc, dc) in sum_wd[u].iter_mut().zip(d) {
+                        *acc = w.mul_add(dc, *acc);
                     }
-                    l1.mul(l1)
-                } else {
-                    let mut d2 = d[0].mul(d[0]);
-                    for dc in &d[1..] {
-                        d2 = dc.mul_add(*dc, d2);
-                    }
-                    d2
-                };
-                let w = exp2(dist2.mul_add(nb, V::splat(tap.log2_spatial)));
-                sum_w = sum_w.add(w);
-                for c in 0..NC {
-                    sum_wd[c] = w.mul_add(d[c], sum_wd[c]);
                 }
             }
-            for (c, wd) in sum_wd.iter().enumerate() {
-                wd.div(sum_w).store(out.as_mut_ptr().add(c * columns + x));
+            for u in 0..UNROLL {
+                for (c, wd) in sum_wd[u].iter().enumerate() {
+                    wd.div(sum_w[u])
+                        .store(out.as_mut_ptr().add(c * columns + xs[u]));
+                }
             }
-            x += V::N;
+            x0 += V::N * UNROLL;
         }
     }
 }

@@ -35,7 +35,7 @@ pub fn reference<T: Sample>(src: Plane<'_, T>, params: &Params) -> Result<Refere
         for x in 0..l.width {
             for c in 0..l.channels {
                 let v = src.data[y * l.stride + x * l.channels + c].to_f64();
-                if !(v.abs() <= 2f64.powi(60)) {
+                if v.is_nan() || v.abs() > 2f64.powi(60) {
                     return Err(Error::InvalidSample {
                         x,
                         y,

@@ -1,0 +1,76 @@
+//! Real photographs (tests/data, licences in its README), every backend against the oracle, and
+//! the halo property a chunked caller relies on.
+
+mod common;
+
+use bilateral::oracle::reference;
+use bilateral::{ColorDistance, Layout, Params, Plane, Sample};
+use common::{Diff, backends, compare, photo};
+
+const PHOTOS: [&str; 4] = ["astronaut.png", "camera.png", "chelsea.png", "coffee.png"];
+
+fn check<T: Sample>(img: &[T], layout: Layout, params: &Params) -> Diff {
+    let src = Plane::new(img, layout).unwrap();
+    let exact = reference(src, params).unwrap();
+    let mut total = Diff::default();
+    for backend in backends() {
+        let got = bilateral::filter(src, &params.clone().backend(backend)).unwrap();
+        let d = compare(&got, &exact);
+        assert!(
+            d.max_int <= 1.0 && d.max_ratio <= 1.0,
+            "{backend} {params:?}: {d:?}"
+        );
+        assert!(d.unequal * 1000 <= d.samples, "{backend} {params:?}: {d:?}");
+        total.add(d);
+    }
+    total
+}
+
+#[test]
+fn photos_match_oracle_in_every_type() {
+    for name in PHOTOS {
+        let rgb = photo(name);
+        let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+        let layout = Layout::packed(w, h, 3);
+        let u8s = rgb.into_raw();
+        let u16s: Vec<u16> = u8s.iter().map(|&v| u16::from(v) * 257).collect();
+        let f32s: Vec<f32> = u8s.iter().map(|&v| f32::from(v) / 255.0).collect();
+        for distance in [ColorDistance::Joint, ColorDistance::L1] {
+            let p = Params::new().radius(2).sigma_space(2.0).distance(distance);
+            let d8 = check(&u8s, layout, &p.clone().sigma_range(30.0));
+            let d16 = check(&u16s, layout, &p.clone().sigma_range(30.0 * 257.0));
+            let d32 = check(&f32s, layout, &p.clone().sigma_range(30.0 / 255.0));
+            eprintln!("{name} {distance:?}: u8 {d8:?}\n  u16 {d16:?}\n  f32 {d32:?}");
+        }
+    }
+}
+
+/// Filtering overlapping bands with an `r`-row halo and keeping their inner rows gives the same
+/// bytes as filtering the whole image.
+#[test]
+fn bands_with_a_halo_equal_the_whole_image() {
+    let rgb = photo("coffee.png");
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let img = rgb.into_raw();
+    let row = w * 3;
+    for r in [1, 2, 4] {
+        let p = Params::new().radius(r).sigma_range(25.0);
+        let whole =
+            bilateral::filter(Plane::new(&img, Layout::packed(w, h, 3)).unwrap(), &p).unwrap();
+        for band in [1, 7, 50, 133] {
+            let mut y0 = 0;
+            while y0 < h {
+                let y1 = (y0 + band).min(h);
+                let (a, b) = (y0.saturating_sub(r), (y1 + r).min(h));
+                let src = Plane::new(&img[a * row..b * row], Layout::packed(w, b - a, 3)).unwrap();
+                let out = bilateral::filter(src, &p).unwrap();
+                assert_eq!(
+                    out[(y0 - a) * row..(y1 - a) * row],
+                    whole[y0 * row..y1 * row],
+                    "r={r} band {y0}..{y1}"
+                );
+                y0 = y1;
+            }
+        }
+    }
+}
