@@ -191,25 +191,29 @@ impl Pass {
     /// Writes one row of results: each source sample moved by its mean difference, and a kept
     /// alpha channel copied.
     fn store_row<T: Sample>(&self, dst: &mut [T], src: &[T], out: &[f32]) {
-        let ch = self.channels;
-        for c in 0..self.filtered {
-            let plane = &out[c * self.columns..c * self.columns + self.width];
-            for ((d, s), &q) in dst
-                .chunks_exact_mut(ch)
-                .zip(src.chunks_exact(ch))
-                .zip(plane)
-            {
-                d[c] = s[c].offset_by(q);
-            }
+        let planes = &out[..self.filtered * self.columns];
+        match self.channels {
+            1 => store::<T, 1>(dst, src, planes, self.columns),
+            2 => store::<T, 2>(dst, src, planes, self.columns),
+            3 => store::<T, 3>(dst, src, planes, self.columns),
+            _ => store::<T, 4>(dst, src, planes, self.columns),
         }
-        if self.filtered < self.channels {
-            let a = self.channels - 1;
-            for (d, s) in dst
-                .chunks_exact_mut(self.channels)
-                .zip(src.chunks_exact(self.channels))
-            {
-                d[a] = s[a];
-            }
+    }
+}
+
+/// Interleaves `C`-channel results: channel `c` of pixel `x` is `src` moved by
+/// `planes[c·columns + x]` for each plane given, and copied from `src` past them (a kept
+/// alpha). `C` is a constant so that each case compiles to its own loop.
+#[inline(always)]
+fn store<T: Sample, const C: usize>(dst: &mut [T], src: &[T], planes: &[f32], columns: usize) {
+    let filtered = planes.len() / columns;
+    for (x, (d, s)) in dst.chunks_exact_mut(C).zip(src.chunks_exact(C)).enumerate() {
+        for c in 0..C {
+            d[c] = if c < filtered {
+                s[c].offset_by(planes[c * columns + x])
+            } else {
+                s[c]
+            };
         }
     }
 }
