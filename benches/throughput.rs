@@ -2,7 +2,8 @@
 //! u8 and f32, radius 2 and 3, every backend this CPU has, 1 and 2 threads, with the f64 oracle
 //! (on a 256x256 crop) as the baseline.
 //!
-//! `cargo bench --bench throughput -- 'gray-f32/r2'` runs a subset.
+//! `cargo bench --bench throughput -- 'gray-f32/r2'` runs a subset; `BENCH_THREADS=1,4,16`
+//! changes the thread counts measured.
 
 use bilateral::{Backend, Layout, Params, Plane, PlaneMut, Sample};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -53,8 +54,14 @@ fn run<T: Sample>(src: &[T], dst: &mut [T], channels: usize, params: &Params) {
 }
 
 fn throughput(c: &mut Criterion) {
-    let pools: Vec<_> = [1, 2]
-        .into_iter()
+    let threads = std::env::var("BENCH_THREADS").unwrap_or_else(|_| "1,2".into());
+    let pools: Vec<_> = threads
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse::<usize>()
+                .expect("BENCH_THREADS: a comma-separated list")
+        })
         .map(|n| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(n)
