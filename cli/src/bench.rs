@@ -107,7 +107,7 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
     match result {
         Ok(()) => Ok(EXIT_OK),
         Err(e) => {
-            eprintln!("bilateral: error: bench: {e:#}");
+            report(std::path::Path::new("bench"), &e);
             Ok(EXIT_FAILED)
         }
     }

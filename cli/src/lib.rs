@@ -55,7 +55,7 @@ pub fn run() -> ExitCode {
             EXIT_USAGE
         }
         Err(e) => {
-            eprintln!("bilateral: error: {}", one_line(&format!("{e:#}")));
+            eprintln!("bilateral: error: {}", message(&e));
             EXIT_FAILED
         }
     })
@@ -91,15 +91,24 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 /// Reports a failure of `path` as one line on stderr.
 pub fn report(path: &std::path::Path, err: &anyhow::Error) {
-    eprintln!(
-        "bilateral: error: {}: {}",
-        path.display(),
-        one_line(&format!("{err:#}"))
-    );
+    eprintln!("bilateral: error: {}: {}", path.display(), message(err));
+}
+
+/// The error and its causes on one line. Some errors (the `image` crate's) repeat their
+/// source's text in their own; a cause already said is left out.
+fn message(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = one_line(cause);
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 /// `s` with line breaks folded, since some decoders' messages span lines.
-fn one_line(s: &impl Display) -> String {
+fn one_line(s: &(impl Display + ?Sized)) -> String {
     s.to_string()
         .split(['\n', '\r'])
         .map(str::trim)

@@ -407,6 +407,17 @@ fn a_batch_reports_the_corrupt_file_and_finishes_the_rest() {
         }
     }
 
+    // -q drops the summary, not the error.
+    let out = filter([
+        corrupt.as_os_str(),
+        good[0].0.as_os_str(),
+        "--out-dir".as_ref(),
+        dir.path().join("quiet").as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert_status(&out, 1);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
     // All good: exit 0, silent; --ext changes the outputs' format.
     let out = filter([
         good[0].0.as_os_str(),

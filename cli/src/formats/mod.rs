@@ -267,6 +267,54 @@ mod tests {
         }
     }
 
+    /// Corrupted files give errors, not panics: a cheap stand-in for the fuzz target that
+    /// runs on every `cargo test`.
+    #[test]
+    fn mutated_files_never_panic() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // MUTATIONS=20000 searches longer, by hand.
+        let iterations: usize = std::env::var("MUTATIONS").map_or(300, |v| v.parse().unwrap());
+        let limits = DecodeLimits { max_bytes: 1 << 24 };
+        for format in [Format::Png, Format::Jpeg, Format::Tiff, Format::Npy] {
+            for (t, channels) in [
+                (SampleType::U8, 3),
+                (SampleType::U16, 1),
+                (SampleType::F32, 4),
+            ] {
+                let mut buf = Cursor::new(Vec::new());
+                if encode(
+                    &image(t, channels),
+                    format,
+                    &EncodeOptions::default(),
+                    &mut buf,
+                )
+                .is_err()
+                {
+                    continue;
+                }
+                let original = buf.into_inner();
+                for _ in 0..iterations {
+                    let mut bytes = original.clone();
+                    for _ in 0..1 + next() % 4 {
+                        let i = (next() % bytes.len() as u64) as usize;
+                        match next() % 3 {
+                            0 => bytes[i] ^= 1 << (next() % 8),
+                            1 => bytes[i] = [0, 0xff, 0x7f, 0x80][(next() % 4) as usize],
+                            _ => bytes.truncate(i.max(1)),
+                        }
+                    }
+                    let _ = decode_with_limits(&bytes, format, &limits);
+                }
+            }
+        }
+    }
+
     #[test]
     fn extensions_are_case_insensitive_and_unknown_ones_are_named() {
         assert_eq!(

@@ -74,17 +74,15 @@ pub(super) fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Image> {
 
 fn kind(r: &DecodingResult) -> &'static str {
     match r {
-        DecodingResult::U8(_) => "unsigned",
-        DecodingResult::U16(_) => "unsigned",
-        DecodingResult::U32(_) => "unsigned",
-        DecodingResult::U64(_) => "unsigned",
-        DecodingResult::F16(_) => "float",
-        DecodingResult::F32(_) => "float",
-        DecodingResult::F64(_) => "float",
-        DecodingResult::I8(_) => "signed",
-        DecodingResult::I16(_) => "signed",
-        DecodingResult::I32(_) => "signed",
-        DecodingResult::I64(_) => "signed",
+        DecodingResult::U8(_)
+        | DecodingResult::U16(_)
+        | DecodingResult::U32(_)
+        | DecodingResult::U64(_) => "unsigned",
+        DecodingResult::F16(_) | DecodingResult::F32(_) | DecodingResult::F64(_) => "float",
+        DecodingResult::I8(_)
+        | DecodingResult::I16(_)
+        | DecodingResult::I32(_)
+        | DecodingResult::I64(_) => "signed",
     }
 }
 
