@@ -42,7 +42,7 @@ pub fn run(cmd: &FilterCommand) -> Result<u8, Usage> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cmd.threads.map_or(0, usize::from))
         .build()
-        .map_err(|e| Usage(format!("cannot start {:?} threads: {e}", cmd.threads)))?;
+        .map_err(|e| Usage(format!("cannot start the worker threads: {e}")))?;
     pool.install(|| check_params(&params))
         .map_err(|e| Usage(e.to_string()))?;
     if let Some(dir) = &cmd.out_dir
