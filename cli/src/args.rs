@@ -377,24 +377,31 @@ pub struct BenchCommand {
     pub backend: Vec<BenchBackendArg>,
 
     /// Frame formats to time, comma separated [default: gray-u8,rgb-u8,gray-f32,rgb-f32]
-    #[arg(long, value_enum, value_name = "FORMAT,...", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT,...",
+        value_delimiter = ',',
+        help_heading = "Bench options"
+    )]
     pub format: Vec<BenchFormat>,
 
     /// Picture to build the frame from, any readable format [default: the shipped photo]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Bench options")]
     pub input: Option<PathBuf>,
 
     /// Frame size
-    #[arg(long, value_name = "WxH", default_value = "3840x2160", value_parser = parse_size)]
+    #[arg(long, value_name = "WxH", default_value = "3840x2160", value_parser = parse_size,
+          help_heading = "Bench options")]
     pub size: Size,
 
     /// Timed runs per case, after one warm-up run
     #[arg(long, value_name = "N", default_value_t = 5,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Bench options")]
     pub runs: u32,
 
     /// One JSON object per line and case instead of a table
-    #[arg(long)]
+    #[arg(long, help_heading = "Bench options")]
     pub json: bool,
 }
 
