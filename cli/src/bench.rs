@@ -1,0 +1,331 @@
+//! `bilateral bench`: the kernel's throughput in memory, without file I/O.
+
+use std::fs;
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use bilateral::{Backend, Border, ColorDistance, Layout, Params, Plane, PlaneMut, Sample, Window};
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+use rayon::ThreadPool;
+
+use crate::args::{BackendArg, BenchBackendArg, BenchCommand, BenchFormat, Size};
+use crate::formats::{self, Format};
+use crate::raster::{Image, Samples};
+use crate::{EXIT_FAILED, EXIT_OK, Usage, check_params, report};
+
+/// The photo frames are made from unless `--input` names one, built into the binary so that
+/// `bench` runs anywhere.
+const PHOTO: &[u8] = include_bytes!("../../tests/data/astronaut.png");
+const PHOTO_NAME: &str = "astronaut.png";
+
+const DEFAULT_FORMATS: [BenchFormat; 4] = [
+    BenchFormat::GrayU8,
+    BenchFormat::RgbU8,
+    BenchFormat::GrayF32,
+    BenchFormat::RgbF32,
+];
+
+/// Runs the command; returns the exit status.
+pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
+    let params = cmd.filter.params().map_err(Usage)?;
+    let backends = backends(&cmd.backend)?;
+    let pools = pools(&cmd.threads)?;
+    for &b in &backends {
+        check_params(&params.clone().backend(b)).map_err(|e| Usage(e.to_string()))?;
+    }
+    let formats = if cmd.format.is_empty() {
+        DEFAULT_FORMATS.to_vec()
+    } else {
+        dedup(cmd.format.clone())
+    };
+    let (path, source) = match &cmd.input {
+        Some(path) => (path.as_path(), read(path)),
+        None => (
+            std::path::Path::new(PHOTO_NAME),
+            formats::decode(PHOTO, Format::Png),
+        ),
+    };
+    let rgb = match source.and_then(|img| resized(img, cmd.size)) {
+        Ok(rgb) => rgb,
+        Err(e) => {
+            report(path, &e);
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let name = path.display();
+    let mut out = std::io::stdout().lock();
+    let result = (|| -> Result<()> {
+        if !cmd.json {
+            writeln!(
+                out,
+                "{}x{} frame from {name}; radius {}, {} window, {} colour distance, {} border, \
+                 {} iteration(s); median and min of {} run(s) after 1 warm-up",
+                cmd.size.width,
+                cmd.size.height,
+                params.get_radius(),
+                window_name(params.get_window()),
+                color_name(params.get_distance()),
+                border_name(params.get_border()),
+                params.get_iterations(),
+                cmd.runs,
+            )?;
+            writeln!(
+                out,
+                "{:<9} {:<9} {:>7} {:>11} {:>11} {:>10}",
+                "format", "backend", "threads", "median ms", "min ms", "Mpix/s"
+            )?;
+        }
+        for &format in &formats {
+            let frame = frame(&rgb, format);
+            for &backend in &backends {
+                let p = params.clone().backend(backend);
+                for pool in &pools {
+                    let times = time(&frame, &p, pool, cmd.runs)
+                        .with_context(|| format!("{} on {backend}", format.name()))?;
+                    let case = Case {
+                        format,
+                        size: cmd.size,
+                        params: &p,
+                        backend,
+                        threads: pool.current_num_threads(),
+                        runs: cmd.runs,
+                        times,
+                    };
+                    if cmd.json {
+                        writeln!(out, "{}", case.json())?;
+                    } else {
+                        writeln!(out, "{}", case.row())?;
+                    }
+                    out.flush()?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) => {
+            report(std::path::Path::new("bench"), &e);
+            Ok(EXIT_FAILED)
+        }
+    }
+}
+
+fn read(path: &std::path::Path) -> Result<Image> {
+    let format = Format::from_path(path)?;
+    let bytes = fs::read(path).context("cannot read")?;
+    formats::decode(&bytes, format)
+}
+
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The backends asked for, checked against the CPU; `auto` resolves to its pick.
+fn backends(args: &[BenchBackendArg]) -> Result<Vec<Backend>, Usage> {
+    let mut out = Vec::new();
+    for arg in args {
+        match arg {
+            BenchBackendArg::All => out.extend(Backend::available()),
+            BenchBackendArg::One(BackendArg::Auto) => out.push(Backend::detect()),
+            BenchBackendArg::One(BackendArg::Fixed(b)) => {
+                out.push(b.check().map_err(|e| Usage(e.to_string()))?);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(Backend::detect());
+    }
+    Ok(dedup(out))
+}
+
+/// One pool per thread count asked for; none means the default, all cores.
+fn pools(threads: &[std::num::NonZeroUsize]) -> Result<Vec<ThreadPool>, Usage> {
+    let counts: Vec<usize> = if threads.is_empty() {
+        vec![0]
+    } else {
+        dedup(threads.iter().map(|n| n.get()).collect())
+    };
+    counts
+        .into_iter()
+        .map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Usage(format!("cannot start {n} threads: {e}")))
+        })
+        .collect()
+}
+
+/// The source as RGB u8 at the frame size: gray is spread to the three channels, alpha is
+/// dropped, other types are converted as `--output-type u8` would.
+fn resized(img: Image, size: Size) -> Result<RgbImage> {
+    let (w, h, c) = (img.width, img.height, img.channels);
+    let v = img.samples.into_u8();
+    let rgb: Vec<u8> = v
+        .chunks_exact(c)
+        .flat_map(|p| match c {
+            1 | 2 => [p[0]; 3],
+            _ => [p[0], p[1], p[2]],
+        })
+        .collect();
+    let src = match (u32::try_from(w), u32::try_from(h)) {
+        (Ok(w), Ok(h)) => RgbImage::from_raw(w, h, rgb),
+        _ => None,
+    }
+    .context("the picture is too large to resize")?;
+    // parse_size keeps the frame within 2^28 pixels, so both sides fit in u32.
+    Ok(imageops::resize(
+        &src,
+        size.width as u32,
+        size.height as u32,
+        FilterType::Triangle,
+    ))
+}
+
+/// The frame in one format: gray is the photo's luma, u16 is u8 × 257, f32 is u8 / 255, and
+/// alpha is opaque.
+fn frame(rgb: &RgbImage, format: BenchFormat) -> Image {
+    let (channels, t) = format.shape();
+    let samples = match channels {
+        1 => imageops::grayscale(rgb).into_raw(),
+        3 => rgb.as_raw().clone(),
+        _ => rgb.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+    };
+    Image {
+        width: rgb.width() as usize,
+        height: rgb.height() as usize,
+        channels,
+        samples: Samples::U8(samples),
+    }
+    .convert(t)
+}
+
+/// Seconds of each timed run, after one warm-up, filtering into a buffer allocated once.
+fn time(frame: &Image, params: &Params, pool: &ThreadPool, runs: u32) -> Result<Vec<f64>> {
+    fn go<T: Sample>(
+        src: &[T],
+        layout: Layout,
+        params: &Params,
+        pool: &ThreadPool,
+        runs: u32,
+    ) -> Result<Vec<f64>, bilateral::Error> {
+        let mut dst = vec![T::ZERO; src.len()];
+        pool.install(|| {
+            let mut once = || -> Result<f64, bilateral::Error> {
+                let start = Instant::now();
+                bilateral::filter_into(
+                    Plane::new(src, layout)?,
+                    PlaneMut::new(&mut dst, layout)?,
+                    params,
+                )?;
+                Ok(start.elapsed().as_secs_f64())
+            };
+            once()?;
+            (0..runs).map(|_| once()).collect()
+        })
+    }
+    let layout = frame.layout();
+    Ok(match &frame.samples {
+        Samples::U8(v) => go(v, layout, params, pool, runs)?,
+        Samples::U16(v) => go(v, layout, params, pool, runs)?,
+        Samples::F32(v) => go(v, layout, params, pool, runs)?,
+    })
+}
+
+/// One timed case.
+struct Case<'a> {
+    format: BenchFormat,
+    size: Size,
+    params: &'a Params,
+    backend: Backend,
+    threads: usize,
+    runs: u32,
+    times: Vec<f64>,
+}
+
+impl Case<'_> {
+    fn median(&self) -> f64 {
+        let mut t = self.times.clone();
+        t.sort_by(f64::total_cmp);
+        let n = t.len();
+        if n % 2 == 1 {
+            t[n / 2]
+        } else {
+            (t[n / 2 - 1] + t[n / 2]) / 2.0
+        }
+    }
+
+    fn min(&self) -> f64 {
+        self.times.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
+    fn mpix_s(&self) -> f64 {
+        (self.size.width * self.size.height) as f64 / self.median() / 1e6
+    }
+
+    fn row(&self) -> String {
+        format!(
+            "{:<9} {:<9} {:>7} {:>11.3} {:>11.3} {:>10.1}",
+            self.format.name(),
+            self.backend.name(),
+            self.threads,
+            self.median() * 1e3,
+            self.min() * 1e3,
+            self.mpix_s()
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let p = self.params;
+        serde_json::json!({
+            "format": self.format.name(),
+            "width": self.size.width,
+            "height": self.size.height,
+            "radius": p.get_radius(),
+            "window": window_name(p.get_window()),
+            "color": color_name(p.get_distance()),
+            "border": border_name(p.get_border()),
+            "iterations": p.get_iterations(),
+            "filter_alpha": p.get_filter_alpha(),
+            "threads": self.threads,
+            "backend": self.backend.name(),
+            "runs": self.runs,
+            "median_s": self.median(),
+            "min_s": self.min(),
+            "mpix_s": self.mpix_s(),
+        })
+    }
+}
+
+fn window_name(w: Window) -> &'static str {
+    match w {
+        Window::Square => "square",
+        Window::Disc => "disc",
+    }
+}
+
+fn color_name(c: ColorDistance) -> &'static str {
+    match c {
+        ColorDistance::Joint => "joint",
+        ColorDistance::L1 => "l1",
+        ColorDistance::PerChannel => "per-channel",
+    }
+}
+
+fn border_name(b: Border) -> String {
+    match b {
+        Border::Reflect101 => "reflect101".into(),
+        Border::Replicate => "replicate".into(),
+        Border::Reflect => "reflect".into(),
+        Border::Constant(v) => format!("constant:{v}"),
+    }
+}

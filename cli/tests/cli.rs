@@ -1,0 +1,851 @@
+//! Runs the built `bilateral` binary on small files in temporary directories.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bilateral::{Backend, Border, ColorDistance, Params, Window};
+use bilateral_cli::formats::{self, EncodeOptions, Format};
+use bilateral_cli::{Image, SampleType, Samples};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data");
+
+fn bilateral<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bilateral"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// `bilateral filter ARGS...`
+fn filter<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    let mut argv = vec![OsStr::new("filter").to_os_string()];
+    argv.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+    bilateral(argv)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_status(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// A small test picture with edges, a ramp and some texture, in any type and channel count.
+fn picture(t: SampleType, channels: usize, width: usize, height: usize) -> Image {
+    let mut v = Vec::with_capacity(width * height * channels);
+    for y in 0..height {
+        for x in 0..width {
+            for c in 0..channels {
+                let edge = if x * 2 > width { 0.5 } else { 0.1 };
+                let ramp = (x + y + 3 * c) as f32 / (width + height + 12) as f32 * 0.3;
+                let texture = ((x * 7 + y * 13 + c * 5) % 11) as f32 / 11.0 * 0.15;
+                v.push(edge + ramp + texture);
+            }
+        }
+    }
+    Image {
+        width,
+        height,
+        channels,
+        samples: Samples::F32(v),
+    }
+    .convert(t)
+}
+
+fn write_image(path: &Path, img: &Image) {
+    let mut buf = Cursor::new(Vec::new());
+    formats::encode(
+        img,
+        Format::from_path(path).unwrap(),
+        &EncodeOptions::default(),
+        &mut buf,
+    )
+    .unwrap();
+    fs::write(path, buf.into_inner()).unwrap();
+}
+
+fn read_image(path: &Path) -> Image {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    formats::decode(&bytes, Format::from_path(path).unwrap()).unwrap()
+}
+
+/// The bytes the binary should write for `img` filtered with `params`.
+fn expected_bytes(img: &Image, params: &Params, to: SampleType, format: Format) -> Vec<u8> {
+    let out = img.filter(params).unwrap().convert(to);
+    let mut buf = Cursor::new(Vec::new());
+    formats::encode(&out, format, &EncodeOptions::default(), &mut buf).unwrap();
+    buf.into_inner()
+}
+
+/// Files in `dir`, sorted, to show that nothing else (a temporary file) was left there.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_format_round_trips_with_its_type_and_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[SampleType], &[usize])] = &[
+        ("png", &[SampleType::U8, SampleType::U16], &[1, 2, 3, 4]),
+        ("jpg", &[SampleType::U8], &[1, 3]),
+        (
+            "tif",
+            &[SampleType::U8, SampleType::U16, SampleType::F32],
+            &[1, 2, 3, 4],
+        ),
+        (
+            "npy",
+            &[SampleType::U8, SampleType::U16, SampleType::F32],
+            &[1, 2, 3, 4],
+        ),
+    ];
+    for &(ext, types, channel_counts) in cases {
+        let format = Format::from_extension(ext).unwrap();
+        for &t in types {
+            for &channels in channel_counts {
+                let input = dir.path().join(format!("in-{t}-{channels}.{ext}"));
+                let output = dir.path().join(format!("out-{t}-{channels}.{ext}"));
+                write_image(&input, &picture(t, channels, 19, 11));
+                let out = filter([&input, &output]);
+                assert_status(&out, 0);
+                assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+                let img = read_image(&input);
+                let back = read_image(&output);
+                assert_eq!(
+                    (back.width, back.height, back.channels, back.sample_type()),
+                    (19, 11, channels, t),
+                    "{ext} {t} {channels}"
+                );
+                assert_eq!(
+                    fs::read(&output).unwrap(),
+                    expected_bytes(&img, &Params::new(), t, format),
+                    "{ext} {t} {channels}: differs from the library's result"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn npy_headers_are_what_numpy_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.npy");
+    write_image(&input, &picture(SampleType::U16, 3, 5, 4));
+    let output = dir.path().join("out.npy");
+    assert_status(&filter([&input, &output]), 0);
+    let bytes = fs::read(&output).unwrap();
+    assert!(bytes.starts_with(b"\x93NUMPY\x01\x00"));
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    assert_eq!((10 + header_len) % 64, 0);
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(
+        header.starts_with("{'descr': '<u2', 'fortran_order': False, 'shape': (4, 5, 3), }"),
+        "{header}"
+    );
+    assert!(header.ends_with('\n'));
+    assert_eq!(bytes.len(), 10 + header_len + 4 * 5 * 3 * 2);
+}
+
+#[test]
+fn output_type_converts_after_filtering() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.png");
+    let img = picture(SampleType::U8, 3, 23, 9);
+    write_image(&input, &img);
+    let params = Params::new().sigma_range(40.0);
+    for (t, ext) in [
+        (SampleType::F32, "tif"),
+        (SampleType::U16, "png"),
+        (SampleType::F32, "npy"),
+    ] {
+        let output = dir.path().join(format!("out-{t}.{ext}"));
+        let out = filter([
+            input.as_os_str(),
+            output.as_os_str(),
+            "--sigma-range".as_ref(),
+            "40".as_ref(),
+            "--output-type".as_ref(),
+            t.name().as_ref(),
+        ]);
+        assert_status(&out, 0);
+        assert_eq!(
+            fs::read(&output).unwrap(),
+            expected_bytes(&img, &params, t, Format::from_extension(ext).unwrap())
+        );
+    }
+    // f32 -> u16 PNG, the fix the error below names.
+    let f32_in = dir.path().join("out-f32.tif");
+    let png = dir.path().join("from-f32.png");
+    assert_status(
+        &filter([
+            f32_in.as_os_str(),
+            png.as_os_str(),
+            "--output-type".as_ref(),
+            "u16".as_ref(),
+        ]),
+        0,
+    );
+    assert_eq!(read_image(&png).sample_type(), SampleType::U16);
+}
+
+#[test]
+fn outputs_that_cannot_hold_the_result_are_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let f32_in = dir.path().join("in.tif");
+    write_image(&f32_in, &picture(SampleType::F32, 1, 8, 8));
+    let rgba = dir.path().join("rgba.png");
+    write_image(&rgba, &picture(SampleType::U8, 4, 8, 8));
+    let u16_in = dir.path().join("u16.png");
+    write_image(&u16_in, &picture(SampleType::U16, 3, 8, 8));
+    for (input, output, hint) in [
+        (&f32_in, "out.png", "--output-type u16"),
+        (&rgba, "out.jpg", "alpha"),
+        (&u16_in, "out.jpg", "--output-type u8"),
+    ] {
+        let output = dir.path().join(output);
+        let out = filter([input, &output]);
+        assert_status(&out, 1);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(hint) && err.contains(&*input.to_string_lossy()),
+            "{err}"
+        );
+        assert!(!output.exists());
+    }
+    // Known before any file is read: a usage error.
+    let out = filter([
+        f32_in.as_os_str(),
+        dir.path().join("x.png").as_os_str(),
+        "--output-type".as_ref(),
+        "f32".as_ref(),
+    ]);
+    assert_status(&out, 2);
+    assert_eq!(listing(dir.path()), ["in.tif", "rgba.png", "u16.png"]);
+}
+
+#[test]
+fn output_equals_the_library_for_real_photos_and_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let camera = Path::new(DATA).join("camera.png");
+    let astronaut = Path::new(DATA).join("astronaut.png");
+    let cases: Vec<(&Path, Vec<&str>, Params)> = vec![
+        (
+            &camera,
+            vec![
+                "-r",
+                "3",
+                "--sigma-space",
+                "2.5",
+                "--sigma-range",
+                "30",
+                "--window",
+                "disc",
+                "--border",
+                "constant:7",
+                "--iterations",
+                "2",
+            ],
+            Params::new()
+                .radius(3)
+                .sigma_space(2.5)
+                .sigma_range(30.0)
+                .window(Window::Disc)
+                .border(Border::Constant(7.0))
+                .iterations(2),
+        ),
+        (
+            &astronaut,
+            vec![
+                "--preset",
+                "opencv",
+                "-d",
+                "7",
+                "--sigma-color",
+                "40",
+                "--sigma-space",
+                "5",
+                "--border",
+                "replicate",
+            ],
+            Params::opencv(7, 40.0, 5.0).border(Border::Replicate),
+        ),
+        (
+            &astronaut,
+            vec![
+                "--color",
+                "per-channel",
+                "--alpha",
+                "0.1",
+                "--beta",
+                "0.002",
+                "-t",
+                "1",
+            ],
+            Params::new()
+                .distance(ColorDistance::PerChannel)
+                .alpha(0.1)
+                .beta(0.002),
+        ),
+    ];
+    for (i, (input, args, params)) in cases.into_iter().enumerate() {
+        let output = dir.path().join(format!("out{i}.png"));
+        let mut argv: Vec<&OsStr> = vec![input.as_os_str(), output.as_os_str()];
+        argv.extend(args.iter().map(OsStr::new));
+        assert_status(&filter(argv), 0);
+        let img = read_image(input);
+        let t = img.sample_type();
+        assert_eq!(
+            fs::read(&output).unwrap(),
+            expected_bytes(&img, &params, t, Format::Png),
+            "case {i}: {args:?}"
+        );
+    }
+}
+
+#[test]
+fn one_and_two_threads_give_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let astronaut = Path::new(DATA).join("astronaut.png");
+    let tif = dir.path().join("in.tif");
+    write_image(&tif, &picture(SampleType::F32, 3, 97, 61));
+    for input in [astronaut.as_path(), tif.as_path()] {
+        let ext = input.extension().unwrap().to_str().unwrap();
+        let outputs: Vec<PathBuf> = ["1", "2"]
+            .iter()
+            .map(|t| {
+                let output = dir.path().join(format!("t{t}.{ext}"));
+                let out = filter([
+                    input.as_os_str(),
+                    output.as_os_str(),
+                    "--threads".as_ref(),
+                    t.as_ref(),
+                    "-r".as_ref(),
+                    "4".as_ref(),
+                ]);
+                assert_status(&out, 0);
+                output
+            })
+            .collect();
+        assert_eq!(
+            fs::read(&outputs[0]).unwrap(),
+            fs::read(&outputs[1]).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_batch_reports_the_corrupt_file_and_finishes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    let outdir = dir.path().join("out");
+    fs::create_dir(&inputs).unwrap();
+    let good = [
+        (inputs.join("a.png"), picture(SampleType::U8, 3, 30, 20)),
+        (inputs.join("b.tif"), picture(SampleType::F32, 1, 17, 40)),
+        (inputs.join("c.npy"), picture(SampleType::U16, 2, 9, 9)),
+    ];
+    for (p, img) in &good {
+        write_image(p, img);
+    }
+    let corrupt = inputs.join("corrupt.png");
+    let mut bytes = fs::read(&good[0].0).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    bytes[20] ^= 0xff;
+    fs::write(&corrupt, bytes).unwrap();
+
+    for threads in ["1", "2"] {
+        let _ = fs::remove_dir_all(&outdir);
+        let out = filter([
+            good[0].0.as_os_str(),
+            corrupt.as_os_str(),
+            good[1].0.as_os_str(),
+            good[2].0.as_os_str(),
+            "--out-dir".as_ref(),
+            outdir.as_os_str(),
+            "-t".as_ref(),
+            threads.as_ref(),
+        ]);
+        assert_status(&out, 1);
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(
+            lines[0].starts_with(&format!("bilateral: error: {}: ", corrupt.display())),
+            "{err}"
+        );
+        assert_eq!(lines[1], "bilateral: 1 of 4 inputs failed");
+        assert!(stdout(&out).is_empty());
+        assert_eq!(listing(&outdir), ["a.png", "b.tif", "c.npy"]);
+        for (p, img) in &good {
+            let output = outdir.join(p.file_name().unwrap());
+            let format = Format::from_path(p).unwrap();
+            assert_eq!(
+                fs::read(&output).unwrap(),
+                expected_bytes(img, &Params::new(), img.sample_type(), format)
+            );
+        }
+    }
+
+    // -q drops the summary, not the error.
+    let out = filter([
+        corrupt.as_os_str(),
+        good[0].0.as_os_str(),
+        "--out-dir".as_ref(),
+        dir.path().join("quiet").as_os_str(),
+        "-q".as_ref(),
+    ]);
+    assert_status(&out, 1);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // All good: exit 0, silent; --ext changes the outputs' format.
+    let out = filter([
+        good[0].0.as_os_str(),
+        good[2].0.as_os_str(),
+        "-o".as_ref(),
+        dir.path().join("tiffs").as_os_str(),
+        "--ext".as_ref(),
+        "tiff".as_ref(),
+    ]);
+    assert_status(&out, 0);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_eq!(listing(&dir.path().join("tiffs")), ["a.tiff", "c.tiff"]);
+    assert_eq!(read_image(&dir.path().join("tiffs/c.tiff")).channels, 2);
+}
+
+#[test]
+fn existing_outputs_and_the_input_are_not_overwritten_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.png");
+    let img = picture(SampleType::U8, 1, 16, 16);
+    write_image(&input, &img);
+    let output = dir.path().join("out.png");
+    fs::write(&output, b"precious").unwrap();
+
+    let out = filter([&input, &output]);
+    assert_status(&out, 1);
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(fs::read(&output).unwrap(), b"precious");
+
+    // The input, also by another spelling of its path.
+    let original = fs::read(&input).unwrap();
+    let other_spelling = dir.path().join(".").join("in.png");
+    let out = filter([&input, &other_spelling]);
+    assert_status(&out, 1);
+    assert!(stderr(&out).contains("is the input"), "{}", stderr(&out));
+    assert_eq!(fs::read(&input).unwrap(), original);
+
+    // In a batch only the file whose output exists fails.
+    let second = dir.path().join("second.png");
+    write_image(&second, &img);
+    let outdir = dir.path().join("batch");
+    fs::create_dir(&outdir).unwrap();
+    fs::write(outdir.join("in.png"), b"precious").unwrap();
+    let out = filter([
+        input.as_os_str(),
+        second.as_os_str(),
+        "--out-dir".as_ref(),
+        outdir.as_os_str(),
+    ]);
+    assert_status(&out, 1);
+    assert_eq!(fs::read(outdir.join("in.png")).unwrap(), b"precious");
+    assert!(outdir.join("second.png").exists());
+
+    let expected = expected_bytes(&img, &Params::new(), SampleType::U8, Format::Png);
+    assert_status(
+        &filter([input.as_os_str(), output.as_os_str(), "--force".as_ref()]),
+        0,
+    );
+    assert_eq!(fs::read(&output).unwrap(), expected);
+    assert_status(
+        &filter([input.as_os_str(), input.as_os_str(), "-f".as_ref()]),
+        0,
+    );
+    assert_eq!(fs::read(&input).unwrap(), expected);
+    assert_eq!(
+        listing(dir.path()),
+        ["batch", "in.png", "out.png", "second.png"]
+    );
+}
+
+#[test]
+fn unreadable_inputs_fail_in_one_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.png");
+    write_image(&good, &picture(SampleType::U8, 3, 40, 30));
+    let full = fs::read(&good).unwrap();
+    let truncated = dir.path().join("truncated.png");
+    fs::write(&truncated, &full[..full.len() / 3]).unwrap();
+    let empty = dir.path().join("empty.png");
+    fs::write(&empty, b"").unwrap();
+    let unknown = dir.path().join("picture.bmp");
+    fs::write(&unknown, &full).unwrap();
+    let bad_npy = dir.path().join("bad.npy");
+    fs::write(
+        &bad_npy,
+        b"\x93NUMPY\x01\x00\x3c\x00{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }\n",
+    )
+    .unwrap();
+    let nan = dir.path().join("nan.npy");
+    let mut img = picture(SampleType::F32, 1, 4, 4);
+    if let Samples::F32(v) = &mut img.samples {
+        v[5] = f32::NAN;
+    }
+    write_image(&nan, &img);
+    let missing = dir.path().join("missing.png");
+    let before = listing(dir.path());
+    for (input, what) in [
+        (&truncated, "PNG"),
+        (&empty, "empty"),
+        (&unknown, "unknown extension"),
+        (&bad_npy, "dtype"),
+        (&nan, "NaN"),
+        (&missing, "cannot read"),
+    ] {
+        let output = dir.path().join("out.npy");
+        let out = filter([input, &output]);
+        assert_status(&out, 1);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("bilateral: error: {}: ", input.display())),
+            "{err}"
+        );
+        assert!(err.contains(what), "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        assert_eq!(listing(dir.path()), before);
+    }
+}
+
+#[test]
+fn an_unwritable_output_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.png");
+    write_image(&input, &picture(SampleType::U8, 1, 8, 8));
+    let not_a_dir = dir.path().join("file");
+    fs::write(&not_a_dir, b"").unwrap();
+    let out = filter([&input, &not_a_dir.join("out.png")]);
+    assert_status(&out, 1);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let out = filter([
+        input.as_os_str(),
+        "--out-dir".as_ref(),
+        not_a_dir.join("sub").as_os_str(),
+    ]);
+    assert_status(&out, 1);
+    assert!(
+        stderr(&out).contains("output directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_touch_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.png");
+    write_image(&input, &picture(SampleType::U8, 1, 8, 8));
+    let output = dir.path().join("out.png");
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let other = dir.path().join("sub/in.png");
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::copy(&input, &other).unwrap();
+    let other = other.to_str().unwrap();
+    let outdir = dir.path().join("outdir");
+    let outdir = outdir.to_str().unwrap();
+    for args in [
+        vec![i, o, "--sigma-space", "-1"],
+        vec![i, o, "--sigma-range", "0"],
+        vec![i, o, "--beta", "-0.5"],
+        vec![i, o, "--radius", "65"],
+        vec![i, o, "--border", "wrap"],
+        vec![i, o, "--border", "constant:inf"],
+        vec![i, o, "--window", "hexagon"],
+        vec![i, o, "--backend", "quantum"],
+        vec![i, o, "--threads", "0"],
+        vec![i, o, "--no-such-option"],
+        vec![i, o, "--preset", "opencv", "-d", "5"],
+        vec![i, o, "--preset", "opencv", "-r", "3"],
+        vec![i, o, "-d", "5"],
+        vec![i],
+        vec![i, o, o],
+        vec![i, "out.gif"],
+        vec![i, other, "--out-dir", outdir],
+        vec![i, "--out-dir", outdir, "--ext", "gif"],
+    ] {
+        let mut argv = vec!["filter"];
+        argv.extend(&args);
+        let out = bilateral(&argv);
+        assert_status(&out, 2);
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!output.exists() && !Path::new(outdir).exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn an_unavailable_backend_is_a_usage_error_naming_the_available_ones() {
+    let Some(missing) = Backend::ALL.into_iter().find(|b| !b.is_available()) else {
+        eprintln!("every backend is available here: nothing to refuse");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.png");
+    write_image(&input, &picture(SampleType::U8, 1, 8, 8));
+    let available: Vec<&str> = Backend::available()
+        .into_iter()
+        .map(Backend::name)
+        .collect();
+    let output = dir.path().join("out.png");
+    for argv in [
+        vec![
+            "filter",
+            input.to_str().unwrap(),
+            output.to_str().unwrap(),
+            "--backend",
+            missing.name(),
+        ],
+        vec!["bench", "--runs", "1", "--backend", missing.name()],
+    ] {
+        let out = bilateral(&argv);
+        assert_status(&out, 2);
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(missing.name()), "{err}");
+        assert!(err.contains(&available.join(", ")), "{err}");
+        assert!(!output.exists());
+    }
+}
+
+#[test]
+fn every_backend_the_cpu_has_gives_the_same_bytes_as_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.npy");
+    let img = picture(SampleType::U16, 3, 37, 21);
+    write_image(&input, &img);
+    for b in Backend::available() {
+        let output = dir.path().join(format!("{b}.npy"));
+        assert_status(
+            &filter([
+                input.as_os_str(),
+                output.as_os_str(),
+                "--backend".as_ref(),
+                b.name().as_ref(),
+            ]),
+            0,
+        );
+        assert_eq!(
+            fs::read(&output).unwrap(),
+            expected_bytes(
+                &img,
+                &Params::new().backend(b),
+                SampleType::U16,
+                Format::Npy
+            )
+        );
+    }
+}
+
+#[test]
+fn help_lists_every_option_with_defaults_and_exit_codes() {
+    use clap::CommandFactory;
+    let cli = bilateral_cli::args::Cli::command();
+    for sub in ["filter", "bench"] {
+        let out = bilateral([sub, "--help"]);
+        assert_status(&out, 0);
+        let help = stdout(&out);
+        let spec = cli.find_subcommand(sub).unwrap();
+        for arg in spec.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                assert!(help.contains(&format!("--{long}")), "{sub}: --{long}");
+            }
+            if let Some(short) = arg.get_short() {
+                assert!(help.contains(&format!("-{short}")), "{sub}: -{short}");
+            }
+        }
+        for required in [
+            "--radius",
+            "--sigma-space",
+            "--sigma-range",
+            "--alpha",
+            "--beta",
+            "--window",
+            "--color",
+            "--border",
+            "--filter-alpha",
+            "--iterations",
+            "--threads",
+            "--backend",
+            "--preset",
+            "--sigma-color",
+            "-d ",
+        ] {
+            assert!(help.contains(required), "{sub}: {required}");
+        }
+        for default in [
+            "[default: 2",
+            "[default: 1.5]",
+            "10% of full scale",
+            "[default: auto]",
+        ] {
+            assert!(help.contains(default), "{sub}: {default}");
+        }
+        assert!(help.contains("Exit status"), "{sub}");
+    }
+    let filter_help = stdout(&bilateral(["filter", "--help"]));
+    for opt in [
+        "--output-type",
+        "--out-dir",
+        "--ext",
+        "--force",
+        "--quiet",
+        "-q",
+    ] {
+        assert!(filter_help.contains(opt), "{opt}");
+    }
+    let bench = stdout(&bilateral(["bench", "--help"]));
+    for opt in [
+        "--format",
+        "--runs",
+        "--json",
+        "--input",
+        "--size",
+        "[default: 5]",
+    ] {
+        assert!(bench.contains(opt), "{opt}");
+    }
+    let top = stdout(&bilateral(["--help"]));
+    for word in ["filter", "bench", "info", "Exit status", "0 ", "1 ", "2 "] {
+        assert!(top.contains(word), "{word}");
+    }
+}
+
+#[test]
+fn bench_json_has_one_parsable_object_per_case() {
+    let out = bilateral([
+        "bench",
+        "--size",
+        "64x36",
+        "--runs",
+        "1",
+        "--json",
+        "--threads",
+        "1,2",
+        "--format",
+        "gray-u8,rgba-f32,rgb-u16",
+        "--backend",
+        "all",
+        "-r",
+        "3",
+        "--window",
+        "disc",
+    ]);
+    assert_status(&out, 0);
+    let text = stdout(&out);
+    let backends: Vec<&str> = Backend::available()
+        .into_iter()
+        .map(Backend::name)
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3 * 2 * backends.len(), "{text}");
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for key in [
+            "format", "width", "height", "radius", "window", "color", "threads", "backend",
+            "median_s", "min_s", "mpix_s",
+        ] {
+            assert!(v.get(key).is_some(), "{key} missing from {line}");
+        }
+        assert_eq!(
+            (v["width"].as_u64(), v["height"].as_u64()),
+            (Some(64), Some(36))
+        );
+        assert_eq!(
+            (v["radius"].as_u64(), v["window"].as_str()),
+            (Some(3), Some("disc"))
+        );
+        assert!(backends.contains(&v["backend"].as_str().unwrap()));
+        assert!([1, 2].contains(&v["threads"].as_u64().unwrap()));
+        assert!(v["min_s"].as_f64().unwrap() <= v["median_s"].as_f64().unwrap());
+        assert!(v["mpix_s"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn bench_table_and_input_and_auto_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.tif");
+    write_image(&input, &picture(SampleType::F32, 1, 20, 10));
+    let out = bilateral([
+        "bench".as_ref(),
+        "--input".as_ref(),
+        input.as_os_str(),
+        "--size".as_ref(),
+        "48x32".as_ref(),
+        "--runs".as_ref(),
+        "2".as_ref(),
+        "--preset".as_ref(),
+        "opencv".as_ref(),
+        "-d".as_ref(),
+        "5".as_ref(),
+        "--sigma-color".as_ref(),
+        "0.2".as_ref(),
+        "--sigma-space".as_ref(),
+        "3".as_ref(),
+    ]);
+    assert_status(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("Mpix/s"), "{text}");
+    // The four default formats, each with the backend auto resolves to.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(Backend::detect().name()))
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    let out = bilateral([
+        "bench".as_ref(),
+        "--input".as_ref(),
+        dir.path().join("nope.png").as_os_str(),
+    ]);
+    assert_status(&out, 1);
+}
+
+#[test]
+fn info_names_the_version_features_and_auto_backend() {
+    let out = bilateral(["info"]);
+    assert_status(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+    assert!(
+        text.contains(&format!("backend auto picks: {}", Backend::detect())),
+        "{text}"
+    );
+    #[cfg(target_arch = "x86_64")]
+    assert!(text.contains("avx2") && text.contains("avx512f"), "{text}");
+}
