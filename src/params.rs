@@ -1,6 +1,9 @@
 //! What the filter is asked to do, and the validation that turns it into checked values.
 #![forbid(unsafe_code)]
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::{Backend, Error, Sample};
 
 /// The largest supported radius: a 129x129 window.
@@ -44,6 +47,63 @@ pub enum Border {
     Reflect,
     /// `vvv|abcd|vvv`: a constant, in the sample's own units, taken for every channel.
     Constant(f32),
+}
+
+/// The command line's spelling of each choice, read by `FromStr` and written by `Display`:
+/// `square`, `disc`; `joint`, `l1`, `per-channel`; `reflect101`, `replicate`, `reflect`,
+/// `constant:V`.
+macro_rules! names {
+    ($t:ty { $($v:ident => $n:literal),* }) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $(Self::$v => $n),* })
+            }
+        }
+
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($n => Ok(Self::$v),)*
+                    _ => Err(format!("{s:?} is not one of {}", [$($n),*].join(", "))),
+                }
+            }
+        }
+    };
+}
+
+names!(Window { Square => "square", Disc => "disc" });
+names!(ColorDistance { Joint => "joint", L1 => "l1", PerChannel => "per-channel" });
+
+impl fmt::Display for Border {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Border::Reflect101 => f.write_str("reflect101"),
+            Border::Replicate => f.write_str("replicate"),
+            Border::Reflect => f.write_str("reflect"),
+            Border::Constant(v) => write!(f, "constant:{v}"),
+        }
+    }
+}
+
+impl FromStr for Border {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "reflect101" => Ok(Border::Reflect101),
+            "replicate" => Ok(Border::Replicate),
+            "reflect" => Ok(Border::Reflect),
+            _ => match s.strip_prefix("constant:") {
+                Some(v) => v
+                    .parse()
+                    .map(Border::Constant)
+                    .map_err(|_| format!("{v:?} is not a number (constant:V)")),
+                None => Err(format!(
+                    "{s:?} is not one of reflect101, replicate, reflect, constant:V"
+                )),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -261,6 +321,12 @@ impl Params {
         self.backend
     }
 
+    /// Checks every parameter as a filter call would (nothing here depends on the sample type or
+    /// the image), including that a forced backend is available.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.resolve::<u8>().map(drop)
+    }
+
     /// Checks every parameter and resolves α and β for sample type `T`.
     pub(crate) fn resolve<T: Sample>(&self) -> Result<Resolved, Error> {
         let alpha = match self.spatial {
@@ -335,4 +401,47 @@ pub(crate) struct Resolved {
     pub backend: Backend,
     /// Rows per parallel task, at least 1.
     pub tile_height: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for w in [Window::Square, Window::Disc] {
+            assert_eq!(w.to_string().parse(), Ok(w));
+        }
+        for d in [
+            ColorDistance::Joint,
+            ColorDistance::L1,
+            ColorDistance::PerChannel,
+        ] {
+            assert_eq!(d.to_string().parse(), Ok(d));
+        }
+        for b in [
+            Border::Reflect101,
+            Border::Replicate,
+            Border::Reflect,
+            Border::Constant(-2.5),
+        ] {
+            assert_eq!(b.to_string().parse(), Ok(b));
+        }
+        assert!("constant:".parse::<Border>().is_err());
+        assert!("wrap".parse::<Border>().is_err());
+        assert!("circle".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn sigmas_resolve_to_alpha_and_beta() {
+        let r = Params::new()
+            .sigma_space(2.0)
+            .sigma_range(10.0)
+            .resolve::<u8>()
+            .unwrap();
+        assert_eq!((r.alpha, r.beta), (0.125, 0.005));
+        let r = Params::new().resolve::<u16>().unwrap();
+        assert_eq!(r.beta, 0.5 / (6553.5f64 * 6553.5));
+        assert!(Params::new().sigma_space(-1.0).validate().is_err());
+    }
 }

@@ -101,7 +101,7 @@ pub struct FilterArgs {
 
     /// What lies beyond the edges: reflect101 (dcb|abcd|cba), replicate (aaa|abcd|ddd),
     /// reflect (cba|abcd|dcb) or constant:V with V in the sample's units [default: reflect101]
-    #[arg(long, value_name = "BORDER", value_parser = parse_border)]
+    #[arg(long, value_name = "BORDER", value_parser = clap::value_parser!(Border))]
     pub border: Option<Border>,
 
     /// Filter the alpha channel of gray+alpha and RGBA images too (by default it is copied)
@@ -164,25 +164,6 @@ pub enum ColorArg {
 pub enum Preset {
     /// cv2.bilateralFilter.
     Opencv,
-}
-
-fn parse_border(s: &str) -> Result<Border, String> {
-    Ok(match s {
-        "reflect101" => Border::Reflect101,
-        "replicate" => Border::Replicate,
-        "reflect" => Border::Reflect,
-        _ => match s.strip_prefix("constant:") {
-            Some(v) => Border::Constant(
-                v.parse()
-                    .map_err(|_| format!("{v:?} is not a number (constant:V)"))?,
-            ),
-            None => {
-                return Err(format!(
-                    "{s:?} is not one of reflect101, replicate, reflect, constant:V"
-                ));
-            }
-        },
-    })
 }
 
 /// `auto` or one backend.
@@ -465,14 +446,6 @@ impl FilterArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn borders_parse() {
-        assert_eq!(parse_border("reflect"), Ok(Border::Reflect));
-        assert_eq!(parse_border("constant:-2.5"), Ok(Border::Constant(-2.5)));
-        assert!(parse_border("constant:").is_err());
-        assert!(parse_border("wrap").is_err());
-    }
 
     #[test]
     fn sizes_parse() {

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use bilateral::{Backend, Border, ColorDistance, Layout, Params, Plane, PlaneMut, Sample, Window};
+use bilateral::{Backend, Layout, Params, Plane, PlaneMut, Sample};
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use rayon::ThreadPool;
@@ -65,9 +65,9 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
                 cmd.size.width,
                 cmd.size.height,
                 params.get_radius(),
-                window_name(params.get_window()),
-                color_name(params.get_distance()),
-                border_name(params.get_border()),
+                params.get_window(),
+                params.get_distance(),
+                params.get_border(),
                 params.get_iterations(),
                 cmd.runs,
             )?;
@@ -291,9 +291,9 @@ impl Case<'_> {
             "width": self.size.width,
             "height": self.size.height,
             "radius": p.get_radius(),
-            "window": window_name(p.get_window()),
-            "color": color_name(p.get_distance()),
-            "border": border_name(p.get_border()),
+            "window": p.get_window().to_string(),
+            "color": p.get_distance().to_string(),
+            "border": p.get_border().to_string(),
             "iterations": p.get_iterations(),
             "filter_alpha": p.get_filter_alpha(),
             "threads": self.threads,
@@ -303,29 +303,5 @@ impl Case<'_> {
             "min_s": self.min(),
             "mpix_s": self.mpix_s(),
         })
-    }
-}
-
-fn window_name(w: Window) -> &'static str {
-    match w {
-        Window::Square => "square",
-        Window::Disc => "disc",
-    }
-}
-
-fn color_name(c: ColorDistance) -> &'static str {
-    match c {
-        ColorDistance::Joint => "joint",
-        ColorDistance::L1 => "l1",
-        ColorDistance::PerChannel => "per-channel",
-    }
-}
-
-fn border_name(b: Border) -> String {
-    match b {
-        Border::Reflect101 => "reflect101".into(),
-        Border::Replicate => "replicate".into(),
-        Border::Reflect => "reflect".into(),
-        Border::Constant(v) => format!("constant:{v}"),
     }
 }

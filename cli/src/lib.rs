@@ -10,7 +10,7 @@ use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 
-use bilateral::{Layout, Params, Plane};
+use bilateral::Params;
 use clap::Parser;
 
 pub mod args;
@@ -61,11 +61,10 @@ pub fn run() -> ExitCode {
     })
 }
 
-/// Checks parameters the way the library will, before any file is read, so that a bad value
-/// is a usage error rather than a failure of every input. Validation does not depend on the
-/// sample type or the image, so one 1x1 `u8` image shows every parameter error.
+/// Checks parameters before any file is read, so that a bad value is a usage error rather than
+/// a failure of every input.
 pub fn check_params(params: &Params) -> Result<(), bilateral::Error> {
-    bilateral::filter(Plane::new(&[0u8], Layout::packed(1, 1, 1))?, params).map(drop)
+    params.validate()
 }
 
 /// Runs `f`, turning a panic (a bug, in this crate or a decoder) into an error so that one bad
