@@ -7,7 +7,10 @@ use bilateral::{Layout, Params, Plane, PlaneMut};
 
 fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM");
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -19,7 +22,11 @@ fn main() -> Result<(), bilateral::Error> {
     let mut dst = vec![1.0f32; w * h * c];
     let before = peak_kib();
     let params = Params::new().radius(2).sigma_range(0.1);
-    bilateral::filter_into(Plane::new(&src, layout)?, PlaneMut::new(&mut dst, layout)?, &params)?;
+    bilateral::filter_into(
+        Plane::new(&src, layout)?,
+        PlaneMut::new(&mut dst, layout)?,
+        &params,
+    )?;
     let after = peak_kib();
     let image_mib = (w * h * c * 4) as f64 / (1 << 20) as f64;
     println!(
