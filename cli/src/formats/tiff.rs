@@ -146,36 +146,26 @@ macro_rules! gray_alpha {
             $predict
         }
     };
+    ($name:ident, $inner:ty, $bits:expr) => {
+        gray_alpha!(
+            $name,
+            $inner,
+            $bits,
+            SampleFormat::Uint,
+            fn horizontal_predict(row: &[$inner], result: &mut Vec<$inner>) {
+                result.extend_from_slice(&row[..row.len().min(2)]);
+                result.extend(
+                    row.iter()
+                        .zip(&row[row.len().min(2)..])
+                        .map(|(p, c)| c.wrapping_sub(*p)),
+                );
+            }
+        );
+    };
 }
 
-gray_alpha!(
-    GrayAlpha8,
-    u8,
-    8,
-    SampleFormat::Uint,
-    fn horizontal_predict(row: &[u8], result: &mut Vec<u8>) {
-        result.extend_from_slice(&row[..row.len().min(2)]);
-        result.extend(
-            row.iter()
-                .zip(&row[row.len().min(2)..])
-                .map(|(p, c)| c.wrapping_sub(*p)),
-        );
-    }
-);
-gray_alpha!(
-    GrayAlpha16,
-    u16,
-    16,
-    SampleFormat::Uint,
-    fn horizontal_predict(row: &[u16], result: &mut Vec<u16>) {
-        result.extend_from_slice(&row[..row.len().min(2)]);
-        result.extend(
-            row.iter()
-                .zip(&row[row.len().min(2)..])
-                .map(|(p, c)| c.wrapping_sub(*p)),
-        );
-    }
-);
+gray_alpha!(GrayAlpha8, u8, 8);
+gray_alpha!(GrayAlpha16, u16, 16);
 gray_alpha!(
     GrayAlpha32Float,
     f32,
