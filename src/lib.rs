@@ -33,7 +33,8 @@
 //!   [`Error::InvalidSample`] names the first bad one: a NaN never spreads silently.
 //! - Accuracy: `f32` results lie within `1e-5 × (max - min of the window)` plus half an ulp of
 //!   the exact value; integer results equal the exact value rounded, or differ by one where the
-//!   exact value is within that bound of a rounding boundary. See [`kernel`](crate) docs.
+//!   exact value is within that bound of a rounding boundary. The derivation is in
+//!   `src/kernel.rs`.
 //!
 //! # Backends
 //! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for
@@ -46,7 +47,7 @@
 //!
 //! # Features
 //! - `image` (default): [`filter_image`] and [`filter_dynamic`] for the `image` crate.
-//! - `oracle`: [`oracle`], the naive `f64` reference.
+//! - `oracle`: the `oracle` module, the naive `f64` reference the tests compare against.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
