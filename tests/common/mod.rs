@@ -96,7 +96,7 @@ pub struct Diff {
     pub unequal: usize,
     /// Largest integer difference from the rounded reference.
     pub max_int: f64,
-    /// Largest f32 error divided by the bound `1e-5·range + 2^-24·|value|`.
+    /// Largest f32 error divided by the bound `1e-5·range + ½ulp(value)`.
     pub max_ratio: f64,
 }
 
@@ -120,7 +120,9 @@ pub fn compare<T: Sample>(got: &[T], reference: &Reference) -> Diff {
         let g = g.to_f64();
         if T::IS_FLOAT {
             let range = reference.window_max[i] - reference.window_min[i];
-            let bound = 1e-5 * range + exact.abs() * 2f64.powi(-24);
+            // Half an ulp of the exact value, which is 2^-150 below f32's normal range.
+            let half_ulp = (exact.abs() * 2f64.powi(-24)).max(2f64.powi(-150));
+            let bound = 1e-5 * range + half_ulp;
             let err = (g - exact).abs();
             let ratio = if err == 0.0 { 0.0 } else { err / bound };
             d.max_ratio = d.max_ratio.max(ratio);
