@@ -28,8 +28,9 @@ pub enum Error {
         /// The largest radius supported.
         max: usize,
     },
-    /// The value of a constant border must be finite.
-    #[error("the constant border value must be finite, got {0}")]
+    /// The value of a constant border must be finite and within
+    /// ±[`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE), like a sample.
+    #[error("the constant border value must be finite and within ±2^60, got {0}")]
     InvalidBorderValue(f64),
     /// Tiles must hold at least one row.
     #[error("the tile height must be at least 1")]

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::sample::is_valid_value;
 use crate::{Backend, Error, Sample};
 
 /// The largest supported radius: a 129x129 window.
@@ -45,7 +46,8 @@ pub enum Border {
     Replicate,
     /// `cba|abcd|dcb`: mirror repeating the edge.
     Reflect,
-    /// `vvv|abcd|vvv`: a constant, in the sample's own units, taken for every channel.
+    /// `vvv|abcd|vvv`: a constant, in the sample's own units, taken for every channel. Like an
+    /// `f32` sample it must be finite and within ±2^60.
     Constant(f32),
 }
 
@@ -329,8 +331,10 @@ impl Params {
 
     /// Checks every parameter and resolves α and β for sample type `T`.
     pub(crate) fn resolve<T: Sample>(&self) -> Result<Resolved, Error> {
+        // Sigmas below about 1e-154 square to 0; their coefficient is then the largest finite
+        // one, which weighs every neighbour 0 exactly as the infinite limit would.
         let alpha = match self.spatial {
-            Spatial::Sigma(s) if s.is_finite() && s > 0.0 => 0.5 / (s * s),
+            Spatial::Sigma(s) if s.is_finite() && s > 0.0 => (0.5 / (s * s)).min(f64::MAX),
             Spatial::Sigma(s) => return Err(Error::InvalidSigmaSpace(s)),
             Spatial::Alpha(a) if a.is_finite() && a >= 0.0 => a,
             Spatial::Alpha(a) => return Err(Error::InvalidAlpha(a)),
@@ -340,7 +344,7 @@ impl Params {
                 let s = 0.1 * f64::from(T::FULL_SCALE);
                 0.5 / (s * s)
             }
-            Range::Sigma(s) if s.is_finite() && s > 0.0 => 0.5 / (s * s),
+            Range::Sigma(s) if s.is_finite() && s > 0.0 => (0.5 / (s * s)).min(f64::MAX),
             Range::Sigma(s) => return Err(Error::InvalidSigmaRange(s)),
             Range::Beta(b) if b.is_finite() && b >= 0.0 => b,
             Range::Beta(b) => return Err(Error::InvalidBeta(b)),
@@ -352,7 +356,7 @@ impl Params {
             });
         }
         if let Border::Constant(v) = self.border
-            && !v.is_finite()
+            && !is_valid_value(v)
         {
             return Err(Error::InvalidBorderValue(f64::from(v)));
         }

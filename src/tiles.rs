@@ -152,7 +152,7 @@ impl Pass {
             }
             let start = (y - y0) as usize * stride;
             let dst_row = &mut out[start..start + self.width * self.channels];
-            self.store_row(dst_row, src.row(y as usize), &scratch.out);
+            self.store_row(dst_row, src.row(y as usize), &scratch.out)?;
         }
         Ok(())
     }
@@ -190,7 +190,18 @@ impl Pass {
 
     /// Writes one row of results: each source sample moved by its mean difference, and a kept
     /// alpha channel copied.
-    fn store_row<T: Sample>(&self, dst: &mut [T], src: &[T], out: &[f32]) {
+    /// `Err(())` if a kept alpha sample is not valid: the filtered channels were checked as
+    /// they entered the ring, the alpha channel never enters it.
+    fn store_row<T: Sample>(&self, dst: &mut [T], src: &[T], out: &[f32]) -> Result<(), ()> {
+        let ch = self.channels;
+        if T::IS_FLOAT
+            && self.filtered < ch
+            && !src
+                .chunks_exact(ch)
+                .all(|px| is_valid_value(px[ch - 1].to_f32()))
+        {
+            return Err(());
+        }
         let planes = &out[..self.filtered * self.columns];
         match self.channels {
             1 => store::<T, 1>(dst, src, planes, self.columns),
@@ -198,6 +209,7 @@ impl Pass {
             3 => store::<T, 3>(dst, src, planes, self.columns),
             _ => store::<T, 4>(dst, src, planes, self.columns),
         }
+        Ok(())
     }
 }
 

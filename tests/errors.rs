@@ -59,6 +59,11 @@ fn parameters_are_checked() {
             Error::InvalidBorderValue(f64::NAN),
         ),
         (Params::new().tile_height(0), Error::ZeroTileHeight),
+        // Beyond ±2^60 a border's difference from a sample could overflow f32.
+        (
+            Params::new().border(Border::Constant(1e30)),
+            Error::InvalidBorderValue(1e30f32 as f64),
+        ),
     ];
     for (params, want) in cases {
         let got = run_u8(&img, l, &params).unwrap_err();
@@ -81,6 +86,18 @@ fn valid_extremes_are_accepted() {
         Params::new().tile_height(usize::MAX),
     ] {
         assert_eq!(run_u8(&img, l, &p).unwrap(), img, "{p:?}");
+    }
+    // Sigmas so small that 1/(2σ²) overflows weigh every neighbour 0: the image itself.
+    let ramp = [0u8, 50, 100, 150];
+    for p in [
+        Params::new().sigma_space(1e-200),
+        Params::new().sigma_range(1e-200),
+    ] {
+        assert_eq!(run_u8(&ramp, l, &p).unwrap(), ramp, "{p:?}");
+        let exact = bilateral::oracle::reference(Plane::new(&ramp, l).unwrap(), &p).unwrap();
+        for (v, want) in exact.values.iter().zip([0.0, 50.0, 100.0, 150.0]) {
+            assert!((v - want).abs() < 1e-9, "{p:?}: {v} vs {want}");
+        }
     }
     // A 1x1 image with a radius far beyond it.
     assert_eq!(
@@ -256,6 +273,27 @@ fn invalid_samples_are_named() {
                 }
             }
         }
+    }
+    // A kept alpha channel is checked too, though it is only copied.
+    for radius in [0, 2] {
+        let img = [0.0f32, 0.5, 0.25, f32::NAN];
+        let err = bilateral::filter(
+            Plane::new(&img, Layout::packed(2, 1, 2)).unwrap(),
+            &Params::new().radius(radius),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidSample {
+                    x: 1,
+                    y: 0,
+                    channel: 1,
+                    ..
+                }
+            ),
+            "r={radius}: {err}"
+        );
     }
     // The largest magnitude allowed passes.
     let img = [
