@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Fuzz smoke test for CI: builds both targets, replays the saved regressions, then fuzzes each
+# target for N seconds (default 20). Exits nonzero on a build failure, a regression or a new
+# finding. Works from a clean clone on the stable toolchain (installs cargo-fuzz if missing).
+#
+#   fuzz/smoke.sh [SECONDS]
+#
+# Environment:
+#   BILATERAL_FUZZ_ALLOW  known open library issues to tolerate (see fuzz/README.md,
+#                         "Findings"); defaults to the list below. Set it empty to be strict.
+#   FUZZ_SECONDS          the same as the argument.
+set -euo pipefail
+
+secs="${1:-${FUZZ_SECONDS:-20}}"
+# Open issues found by these targets and not fixed in the library yet. Remove a name once its
+# fix lands (and move its reproducer out of regressions/<target>/open/).
+known_open="kept-alpha-unchecked,huge-constant-border,oracle-overflowing-sigma"
+export BILATERAL_FUZZ_ALLOW="${BILATERAL_FUZZ_ALLOW-$known_open}"
+# cargo-fuzz passes nightly-only flags (-Zsanitizer, sanitizer-coverage passes); the stable
+# toolchain accepts them with this.
+export RUSTC_BOOTSTRAP=1
+
+cd "$(dirname "$0")"  # fuzz/: cargo fuzz finds its crate here
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "smoke: installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi
+
+# `differential` checks numbers against the oracle, so it runs without a sanitizer (about 7x
+# the executions); `params` is about memory safety and runs under AddressSanitizer. Separate
+# target directories keep both builds.
+declare -A sanitizer=([differential]=none [params]=address)
+declare -A max_len=([differential]=512 [params]=256)
+start=$SECONDS
+for t in differential params; do
+    echo "smoke: building $t (sanitizer ${sanitizer[$t]})"
+    cargo fuzz build -s "${sanitizer[$t]}" --target-dir "target/${sanitizer[$t]}" "$t"
+done
+echo "smoke: built in $((SECONDS - start)) s"
+
+for t in differential params; do
+    run=(cargo fuzz run -s "${sanitizer[$t]}" --target-dir "target/${sanitizer[$t]}" "$t")
+    mapfile -t saved < <(find "$PWD/regressions/$t" -maxdepth 1 -type f ! -name .gitkeep ! -name '*.md' | sort)
+    if ((${#saved[@]})); then
+        echo "smoke: $t: replaying ${#saved[@]} saved regressions"
+        "${run[@]}" "${saved[@]}" -- -runs=1
+    fi
+    echo "smoke: $t: fuzzing for $secs s (allowing: ${BILATERAL_FUZZ_ALLOW:-nothing})"
+    mkdir -p "corpus/$t" target
+    log="target/smoke-$t.log"
+    rc=0
+    "${run[@]}" "$PWD/corpus/$t" -- -max_total_time="$secs" -len_control=0 \
+        -max_len="${max_len[$t]}" -timeout=20 -print_final_stats=1 >"$log" 2>&1 || rc=$?
+    grep -E '^(stat::number_of_executed_units|differential:|#[0-9]+ +DONE)' "$log" || true
+    if ((rc)); then
+        tail -n 120 "$log"
+        echo "smoke: $t FAILED (exit $rc); full log: fuzz/$log"
+        exit 1
+    fi
+done
+echo "smoke: passed in $((SECONDS - start)) s"
