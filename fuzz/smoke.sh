@@ -6,16 +6,10 @@
 #   fuzz/smoke.sh [SECONDS]
 #
 # Environment:
-#   BILATERAL_FUZZ_ALLOW  known open library issues to tolerate (see fuzz/README.md,
-#                         "Findings"); defaults to the list below. Set it empty to be strict.
 #   FUZZ_SECONDS          the same as the argument.
 set -euo pipefail
 
 secs="${1:-${FUZZ_SECONDS:-20}}"
-# Open issues found by these targets and not fixed in the library yet. Remove a name once its
-# fix lands (and move its reproducer out of regressions/<target>/open/).
-known_open="kept-alpha-unchecked,huge-constant-border,oracle-overflowing-sigma"
-export BILATERAL_FUZZ_ALLOW="${BILATERAL_FUZZ_ALLOW-$known_open}"
 # cargo-fuzz passes nightly-only flags (-Zsanitizer, sanitizer-coverage passes); the stable
 # toolchain accepts them with this.
 export RUSTC_BOOTSTRAP=1
@@ -46,7 +40,7 @@ for t in differential params; do
         echo "smoke: $t: replaying ${#saved[@]} saved regressions"
         "${run[@]}" "${saved[@]}" -- -runs=1
     fi
-    echo "smoke: $t: fuzzing for $secs s (allowing: ${BILATERAL_FUZZ_ALLOW:-nothing})"
+    echo "smoke: $t: fuzzing for $secs s"
     mkdir -p "corpus/$t" target
     log="target/smoke-$t.log"
     rc=0

@@ -77,10 +77,14 @@ impl Sample for f32 {
     }
 }
 
-/// `⌊v⌋` for `|v| < 2^31`, without `f32::floor`, which is a library call in a default x86-64
-/// build (SSE2 has no rounding instruction) and keeps the store loop from vectorising.
+/// `⌊v⌋`, with `v` first clamped to `±2^20` (beyond any integer sample's range, so the clamped
+/// result of `c + ⌊v⌋` is unchanged; a constant border far outside the type's range can make
+/// `v` that large). Not `f32::floor`, which is a library call in a default x86-64 build (SSE2
+/// has no rounding instruction) and keeps the store loop from vectorising.
 #[inline(always)]
 fn floor(v: f32) -> i32 {
+    const LIMIT: f32 = (1 << 20) as f32;
+    let v = v.clamp(-LIMIT, LIMIT);
     let t = v as i32;
     t - i32::from(v < t as f32)
 }
@@ -106,6 +110,8 @@ mod tests {
         assert_eq!(200u8.offset_by(100.0), 255);
         assert_eq!(65534u16.offset_by(0.6), 65535);
         assert_eq!(60000u16.offset_by(1e9), 65535);
+        assert_eq!(200u8.offset_by(1e18), 255);
+        assert_eq!(200u16.offset_by(-1e18), 0);
         // c + q rounded in f32 would give 65000.5 -> 65001 only by luck of the ulp (1/256).
         assert_eq!(65000u16.offset_by(0.499), 65000);
         assert_eq!(1.5f32.offset_by(0.25), 1.75);

@@ -54,38 +54,3 @@ pub(crate) fn backend_names(backends: &[bilateral::Backend]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// The library issues these targets found that are not fixed yet, by name; `fuzz/README.md`
-/// ("Findings") describes each, and `fuzz/smoke.sh` allows the same list by default.
-pub const KNOWN_OPEN: &[&str] = &[
-    "kept-alpha-unchecked",
-    "huge-constant-border",
-    "oracle-overflowing-sigma",
-];
-
-static ALLOW: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-
-/// Whether a run tolerates the known issue `issue`, so that a long fuzzing session gets past
-/// it: `BILATERAL_FUZZ_ALLOW=name,name` (names from [`KNOWN_OPEN`]), or [`allow`]. By
-/// default every check is strict.
-pub fn allowed(issue: &str) -> bool {
-    ALLOW
-        .get_or_init(|| {
-            std::env::var("BILATERAL_FUZZ_ALLOW")
-                .unwrap_or_default()
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .iter()
-        .any(|a| a == issue)
-}
-
-/// Tolerates `issues` for the rest of the process, in place of `BILATERAL_FUZZ_ALLOW`. Returns
-/// false if [`allowed`] was already asked (the list is fixed at its first use).
-pub fn allow(issues: &[&str]) -> bool {
-    ALLOW
-        .set(issues.iter().map(|s| s.to_string()).collect())
-        .is_ok()
-}

@@ -2,10 +2,9 @@
 //! exercises the targets without libFuzzer. Known open issues are tolerated here (this is a
 //! separate process from `regressions.rs`, which checks that they still fail).
 
-use bilateral_fuzz::{KNOWN_OPEN, Rng, allow};
+use bilateral_fuzz::Rng;
 
 fn random_inputs(run: fn(&[u8]), seed: u64, count: usize) {
-    allow(KNOWN_OPEN);
     let mut rng = Rng::new(seed);
     for _ in 0..count {
         let len = rng.below(300);

@@ -1,15 +1,9 @@
 //! Saved fuzz inputs, replayed through the targets' logic on the stable toolchain without
 //! libFuzzer or a sanitizer (pseudo-random inputs are in `random_inputs.rs`).
 //!
-//! - `regressions/<target>/*`: inputs that once failed and are fixed; each must pass.
-//! - `regressions/<target>/open/*`: inputs that show a library bug not fixed yet; each must
-//!   still fail. When a fix lands this test says so: move the file up into
-//!   `regressions/<target>/` so that it guards the fix.
-//!
-//! Run without `BILATERAL_FUZZ_ALLOW` set (it would hide the open issues). See
+//! `regressions/<target>/*`: inputs that once failed and are fixed; each must pass. See
 //! `fuzz/README.md`.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use bilateral::{Border, ColorDistance, Layout, Window};
@@ -34,37 +28,10 @@ fn files(target: &str, sub: &str) -> Vec<PathBuf> {
     files
 }
 
-fn fails(run: impl FnOnce()) -> bool {
-    catch_unwind(AssertUnwindSafe(run)).is_err()
-}
-
-/// False, with a note, when `BILATERAL_FUZZ_ALLOW` would hide the open issues.
-fn strict() -> bool {
-    let set = std::env::var_os("BILATERAL_FUZZ_ALLOW").is_some_and(|v| !v.is_empty());
-    if set {
-        eprintln!("BILATERAL_FUZZ_ALLOW is set: open issues not checked");
-    }
-    !set
-}
-
 fn replay(target: &str, run: fn(&[u8])) {
     for f in files(target, "") {
         eprintln!("{target}: replaying {}", f.display());
         run(&std::fs::read(&f).unwrap());
-    }
-}
-
-fn replay_open(target: &str, run: fn(&[u8])) {
-    if !strict() {
-        return;
-    }
-    for f in files(target, "open") {
-        let data = std::fs::read(&f).unwrap();
-        assert!(
-            fails(|| run(&data)),
-            "{} no longer fails: the issue looks fixed; move the file up into regressions/{target}/",
-            f.display()
-        );
     }
 }
 
@@ -76,16 +43,6 @@ fn differential_regressions() {
 #[test]
 fn params_regressions() {
     replay("params", bilateral_fuzz::params::run_bytes);
-}
-
-#[test]
-fn differential_open_issues_still_fail() {
-    replay_open("differential", differential::run_bytes);
-}
-
-#[test]
-fn params_open_issues_still_fail() {
-    replay_open("params", bilateral_fuzz::params::run_bytes);
 }
 
 /// A 4x1 gray `f32` ramp, radius 1, square window, reflect-101: the base of the cases below.
@@ -122,33 +79,22 @@ fn small_case_passes() {
     differential::run(&small_case());
 }
 
-/// Open issue `huge-constant-border` (README, Findings): a constant border far beyond the
-/// samples' ±2^60 with β = 0 (a Gaussian blur) is accepted, but its squared difference
-/// overflows f32 and its taps get weight 0 instead of exp(-α·|o|²).
+/// Fixed `huge-constant-border` (README, Findings): a border at the largest valid magnitude
+/// with β = 0 (a Gaussian blur) keeps its taps' weights; beyond ±2^60 the library refuses it.
 #[test]
-fn open_huge_constant_border_still_fails() {
-    if !strict() {
-        return;
-    }
+fn huge_constant_border_passes() {
     let case = Case {
         range: Range::Beta(0.0),
-        border: Border::Constant(1e30),
+        border: Border::Constant(bilateral::MAX_SAMPLE_MAGNITUDE),
         ..small_case()
     };
-    assert!(
-        fails(|| differential::run(&case)),
-        "huge-constant-border looks fixed: turn this test into a passing one"
-    );
+    differential::run(&case);
 }
 
-/// Open issue `oracle-overflowing-sigma` (README, Findings): σ = 1e-200 is accepted (finite,
-/// positive) but α = 0.5/σ² is +∞, and the oracle returns NaN everywhere (∞·0 at the centre
-/// tap) where the filter returns the image.
+/// Fixed `oracle-overflowing-sigma` (README, Findings): σ = 1e-200 gives α or β = f64::MAX,
+/// and the oracle and the filter both return the image.
 #[test]
-fn open_oracle_overflowing_sigma_still_fails() {
-    if !strict() {
-        return;
-    }
+fn overflowing_sigma_passes() {
     for case in [
         Case {
             spatial: Spatial::Sigma(1e-200),
@@ -159,21 +105,14 @@ fn open_oracle_overflowing_sigma_still_fails() {
             ..small_case()
         },
     ] {
-        assert!(
-            fails(|| differential::run(&case)),
-            "oracle-overflowing-sigma looks fixed: turn this test into a passing one"
-        );
+        differential::run(&case);
     }
 }
 
-/// Open issue `kept-alpha-unchecked` (README, Findings): a NaN in the kept alpha channel of a
-/// 1x1 two-channel `f32` image is copied (`Ok`) by the default radius 2, where radius 0 and the
-/// oracle return `Err(InvalidSample)` as documented.
+/// Fixed `kept-alpha-unchecked` (README, Findings): a NaN in the kept alpha channel of a
+/// 1x1 two-channel `f32` image is refused with `InvalidSample`, as radius 0 and the oracle do.
 #[test]
-fn open_kept_alpha_unchecked_still_fails() {
-    if !strict() {
-        return;
-    }
+fn kept_alpha_unchecked_passes() {
     let geometry = params::Geometry {
         layout: Layout::packed(1, 1, 2),
         len: 2,
@@ -187,10 +126,7 @@ fn open_kept_alpha_unchecked_still_fails() {
         seed: 0,
         samples: params::Samples::Clean(vec![(1, f32::NAN)]),
     };
-    assert!(
-        fails(|| params::run(&case)),
-        "kept-alpha-unchecked looks fixed: turn this test into a passing one"
-    );
+    params::run(&case);
 }
 
 /// Found by `differential` (README, Findings: subnormal results): a 0..1e-3 image whose first
@@ -220,7 +156,8 @@ fn subnormal_results_pass() {
         range: Range::Sigma(3.1622776601683796e-6),
         window: Window::Disc,
         distance: ColorDistance::PerChannel,
-        border: Border::Constant(2.7130665e26),
+        // Found with a border of 2.7e26; borders are now limited to ±2^60 like samples.
+        border: Border::Constant(bilateral::MAX_SAMPLE_MAGNITUDE),
         filter_alpha: true,
         iterations: 2,
         tile_height: 28,
