@@ -38,7 +38,12 @@ for t in differential params; do
     mapfile -t saved < <(find "$PWD/regressions/$t" -maxdepth 1 -type f ! -name .gitkeep ! -name '*.md' | sort)
     if ((${#saved[@]})); then
         echo "smoke: $t: replaying ${#saved[@]} saved regressions"
-        "${run[@]}" "${saved[@]}" -- -runs=1
+        mkdir -p target
+        if ! "${run[@]}" "${saved[@]}" >"target/smoke-$t-replay.log" 2>&1; then
+            tail -n 120 "target/smoke-$t-replay.log"
+            echo "smoke: $t: a saved regression FAILED; full log: fuzz/target/smoke-$t-replay.log"
+            exit 1
+        fi
     fi
     echo "smoke: $t: fuzzing for $secs s"
     mkdir -p "corpus/$t" target
@@ -46,7 +51,7 @@ for t in differential params; do
     rc=0
     "${run[@]}" "$PWD/corpus/$t" -- -max_total_time="$secs" -len_control=0 \
         -max_len="${max_len[$t]}" -timeout=20 -print_final_stats=1 >"$log" 2>&1 || rc=$?
-    grep -E '^(stat::number_of_executed_units|differential:|#[0-9]+ +DONE)' "$log" || true
+    grep -E '^(stat::number_of_executed_units|differential:|#[0-9]+[[:space:]]+DONE)' "$log" || true
     if ((rc)); then
         tail -n 120 "$log"
         echo "smoke: $t FAILED (exit $rc); full log: fuzz/$log"
