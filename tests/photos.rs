@@ -74,3 +74,44 @@ fn bands_with_a_halo_equal_the_whole_image() {
         }
     }
 }
+
+/// Every thread count and tile height gives the same bytes, on every backend and sample type.
+#[test]
+fn threads_and_tile_heights_give_identical_bytes() {
+    let rgb = photo("astronaut.png");
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let layout = Layout::packed(w, h, 3);
+    let u8s = rgb.into_raw();
+    let f32s: Vec<f32> = u8s.iter().map(|&v| f32::from(v) / 255.0).collect();
+    for backend in backends() {
+        let p8 = Params::new().sigma_range(30.0).backend(backend);
+        let p32 = Params::new().sigma_range(0.12).backend(backend);
+        let run = |threads: usize, tile: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let a = bilateral::filter(
+                    Plane::new(&u8s, layout).unwrap(),
+                    &p8.clone().tile_height(tile),
+                );
+                let b = bilateral::filter(
+                    Plane::new(&f32s, layout).unwrap(),
+                    &p32.clone().tile_height(tile),
+                );
+                (
+                    a.unwrap(),
+                    b.unwrap().iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                )
+            })
+        };
+        let reference = run(1, 32);
+        for (threads, tile) in [(2, 32), (3, 1), (3, 7), (16, 5), (16, 1000), (1, 511)] {
+            assert!(
+                run(threads, tile) == reference,
+                "{backend}: {threads} threads, tile {tile}"
+            );
+        }
+    }
+}
