@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::Error;
-use crate::kernel::{RowInput, filter_row};
+use crate::kernel::{RowInput, filter_row, weigh_row};
 use crate::lanes::Lanes;
 
 /// A compiled variant of the kernel.
@@ -121,50 +121,74 @@ impl std::str::FromStr for Backend {
 /// A compiled row kernel. Calling it requires the backend it came from to be available.
 type RowFn = unsafe fn(&RowInput<'_>, &mut [f32]);
 
-fn row_scalar<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
-    // SAFETY: plain f32 needs no CPU feature; the lane count 1 divides every column count.
-    unsafe { filter_row::<f32, NC, L1>(row, out) }
+/// A compiled kernel that computes weights ahead, writing taps a stride apart.
+type WeighFn = unsafe fn(&RowInput<'_>, &mut [f32], usize);
+
+/// The three kernels of one backend, channel count and distance: filtering with weights
+/// computed in place, filtering with weights computed ahead, and computing weights ahead.
+#[derive(Clone, Copy)]
+struct RowFns {
+    direct: RowFn,
+    shared: RowFn,
+    weigh: WeighFn,
 }
 
-fn row_portable<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
-    // SAFETY: wide uses only the features the build targets; columns are a multiple of
-    // LANE_MULTIPLE, itself a multiple of 8 · UNROLL.
-    unsafe { filter_row::<wide::f32x8, NC, L1>(row, out) }
+/// Instantiates the kernels for one lane type, inside functions compiled with the features it
+/// needs: `$filter` for both filtering modes, `$weigh` for computing weights ahead.
+macro_rules! row_fns {
+    ($filter:ident, $weigh:ident, $lanes:ty $(, $feature:literal)?) => {
+        /// # Safety
+        /// The lane type's CPU features must be available; `row` carries weights exactly when
+        /// `SHARED`.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn $filter<const NC: usize, const L1: bool, const SHARED: bool>(
+            row: &RowInput<'_>,
+            out: &mut [f32],
+        ) {
+            // SAFETY: the features are enabled here and available (contract); columns are a
+            // multiple of LANE_MULTIPLE, itself a multiple of the widest vector times UNROLL.
+            unsafe { filter_row::<$lanes, NC, L1, SHARED>(row, out) }
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn $weigh<const NC: usize, const L1: bool>(
+            row: &RowInput<'_>,
+            out: &mut [f32],
+            stride: usize,
+        ) {
+            // SAFETY: as above.
+            unsafe { weigh_row::<$lanes, NC, L1>(row, out, stride) }
+        }
+    };
 }
 
-/// # Safety
-/// AVX2 and FMA must be available.
+row_fns!(row_scalar, weigh_scalar, f32);
+row_fns!(row_portable, weigh_portable, wide::f32x8);
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn row_avx2<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
-    // SAFETY: the features are enabled here and available (contract); columns are a
-    // multiple of LANE_MULTIPLE, itself a multiple of 8 · UNROLL.
-    unsafe { filter_row::<crate::lanes::avx2::Avx2, NC, L1>(row, out) }
-}
-
-/// # Safety
-/// AVX-512F must be available.
+row_fns!(row_avx2, weigh_avx2, crate::lanes::avx2::Avx2, "avx2,fma");
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn row_avx512<const NC: usize, const L1: bool>(row: &RowInput<'_>, out: &mut [f32]) {
-    // SAFETY: the feature is enabled here and available (contract); columns are a multiple
-    // of LANE_MULTIPLE, itself a multiple of 16 · UNROLL.
-    unsafe { filter_row::<crate::lanes::avx512::Avx512, NC, L1>(row, out) }
-}
+row_fns!(
+    row_avx512,
+    weigh_avx512,
+    crate::lanes::avx512::Avx512,
+    "avx512f"
+);
 
 /// Every row is computed over a multiple of this many columns, so that any backend's vectors,
 /// unrolled [`UNROLL`](crate::kernel::UNROLL) times, tile it exactly.
 pub(crate) const LANE_MULTIPLE: usize = 32;
 
-/// The row kernel of one backend for one channel count and distance, known to be runnable.
+/// The row kernels of one backend for one channel count and distance, known to be runnable.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernel {
-    row: RowFn,
+    fns: RowFns,
     channels: usize,
 }
 
 impl Kernel {
-    /// The kernel of `backend` for `channels` colour channels (1 to 4) filtered jointly, under
+    /// The kernels of `backend` for `channels` colour channels (1 to 4) filtered jointly, under
     /// the L1 distance or the Euclidean one.
     ///
     /// # Panics
@@ -172,46 +196,73 @@ impl Kernel {
     pub(crate) fn new(backend: Backend, channels: usize, l1: bool) -> Self {
         assert!(backend.is_available(), "backend {backend} is not available");
         Kernel {
-            row: row_fn(backend, channels, l1),
+            fns: row_fns(backend, channels, l1),
             channels,
         }
     }
 
-    /// Filters one row into `channels` planes of `row.columns()` results at the start of `out`.
+    /// Filters one row into `channels` planes of `row.columns()` results at the start of `out`,
+    /// with the weights `row` carries or computing them.
     ///
     /// # Panics
     /// If `row` was built for fewer channels than the kernel filters, or `out` is too short.
-    pub(crate) fn run(&self, row: &RowInput<'_>, out: &mut [f32]) {
+    pub(crate) fn filter(&self, row: &RowInput<'_>, out: &mut [f32]) {
         assert!(row.channels() >= self.channels);
+        let f = if row.shares_weights() {
+            self.fns.shared
+        } else {
+            self.fns.direct
+        };
         // SAFETY: `new` asserted that the backend is available; RowInput::new asserted that the
-        // columns are a multiple of LANE_MULTIPLE, and the channels were checked above.
-        unsafe { (self.row)(row, out) }
+        // columns are a multiple of LANE_MULTIPLE, and the channels were checked above; the
+        // mode matches the row's weights.
+        unsafe { f(row, out) }
+    }
+
+    /// Computes the weights of `row`'s taps for its columns into `out`, taps `stride` apart
+    /// (see [`weigh_row`](crate::kernel::weigh_row)).
+    ///
+    /// # Panics
+    /// As [`Kernel::filter`], or if `out` is shorter than `row.weight_span(stride)`.
+    pub(crate) fn weigh(&self, row: &RowInput<'_>, out: &mut [f32], stride: usize) {
+        assert!(row.channels() >= self.channels && !row.shares_weights());
+        // SAFETY: as in `filter`.
+        unsafe { (self.fns.weigh)(row, out, stride) }
     }
 }
 
 /// The only place that chooses code by backend. Callers must check availability.
-fn row_fn(backend: Backend, channels: usize, l1: bool) -> RowFn {
+fn row_fns(backend: Backend, channels: usize, l1: bool) -> RowFns {
     macro_rules! variants {
-        ($f:ident) => {
+        ($f:ident, $w:ident) => {{
+            macro_rules! modes {
+                ($nc:literal, $l1:literal) => {
+                    RowFns {
+                        direct: $f::<$nc, $l1, false> as RowFn,
+                        shared: $f::<$nc, $l1, true> as RowFn,
+                        weigh: $w::<$nc, $l1> as WeighFn,
+                    }
+                };
+            }
             match (channels, l1) {
-                (1, _) => $f::<1, false> as RowFn,
-                (2, false) => $f::<2, false>,
-                (2, true) => $f::<2, true>,
-                (3, false) => $f::<3, false>,
-                (3, true) => $f::<3, true>,
-                (4, false) => $f::<4, false>,
-                (4, true) => $f::<4, true>,
+                (1, _) => modes!(1, false),
+                (2, false) => modes!(2, false),
+                (2, true) => modes!(2, true),
+                (3, false) => modes!(3, false),
+                (3, true) => modes!(3, true),
+                (4, false) => modes!(4, false),
+                (4, true) => modes!(4, true),
                 _ => panic!("{channels} colour channels"),
             }
-        };
+        }};
     }
     match backend {
-        Backend::Scalar => variants!(row_scalar),
-        Backend::Portable => variants!(row_portable),
+        Backend::Scalar => variants!(row_scalar, weigh_scalar),
+        Backend::Portable => variants!(row_portable, weigh_portable),
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => variants!(row_avx2),
+        Backend::Avx2 => variants!(row_avx2, weigh_avx2),
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => variants!(row_avx512),
+        Backend::Avx512 => variants!(row_avx512, weigh_avx512),
         #[cfg(not(target_arch = "x86_64"))]
         Backend::Avx2 | Backend::Avx512 => unreachable!("checked available above"),
     }

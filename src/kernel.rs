@@ -26,6 +26,14 @@
 //!    [`Sample::offset_by`](crate::Sample::offset_by)), so integer results are exact even where
 //!    `f32` cannot hold `c + q` to the last bit.
 //! 6. Taps whose spatial factor alone underflows are dropped before the loop.
+//! 7. `w(p, q) = w(q, p)`: the window is symmetric and `D` is symmetric, so for small windows
+//!    the weights of the forward half of the taps (`dy > 0`, or `dy = 0` and `dx > 0`) are
+//!    computed once per pixel by [`weigh_row`] into a ring of weight rows, and [`filter_row`]
+//!    loads the weight of a backward tap `-o` at `p` from where pixel `p - o` stored its forward
+//!    tap `o`. The weight is computed from the same operands either way (`(-d)² = d²` exactly),
+//!    so the result is bit for bit the one of computing every weight in place (which the
+//!    kernel still does for large windows, whose weight ring would not fit in cache); the sums
+//!    run over the taps in the same order in both.
 //!
 //! # Error bound
 //! With weights off by a relative `ε_w ≤ 2.5e-7` (the exponential) plus the rounding of the
@@ -38,16 +46,19 @@ use crate::backend::LANE_MULTIPLE;
 use crate::lanes::Lanes;
 use crate::weights::exp2;
 
-/// A tap as the kernel sees it: where its neighbours start in the ring, and its spatial term.
+/// A tap as the kernel sees it: where its neighbours start in the ring, its spatial term, and
+/// where its weights are when they were computed ahead (see [`weigh_row`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TapAt {
     /// Index in the ring of the neighbour of column 0, channel 0.
     pub at: usize,
     /// `-α·|o|²·log2(e)`.
     pub log2_spatial: f32,
+    /// Index in the weight ring of this tap's weight at column 0, when weights are shared.
+    pub weight_at: usize,
 }
 
-/// What one output row reads.
+/// What one row of the kernel reads.
 pub(crate) struct RowInput<'a> {
     ring: &'a [f32],
     plane: usize,
@@ -56,6 +67,9 @@ pub(crate) struct RowInput<'a> {
     neg_log2_beta: f32,
     columns: usize,
     channels: usize,
+    /// Weights computed ahead by [`weigh_row`], read at each tap's `weight_at`; `None` to
+    /// compute them in place.
+    weights: Option<&'a [f32]>,
 }
 
 impl<'a> RowInput<'a> {
@@ -85,12 +99,38 @@ impl<'a> RowInput<'a> {
             neg_log2_beta,
             columns,
             channels,
+            weights: None,
         }
+    }
+
+    /// The same row, filtered with the weights computed ahead in `weights`, read from each
+    /// tap's `weight_at`; checks that every load of `columns` weights stays inside.
+    ///
+    /// # Panics
+    /// If a load would leave `weights`: a bug in the caller.
+    pub(crate) fn sharing(mut self, weights: &'a [f32]) -> Self {
+        let last = self.taps.iter().map(|t| t.weight_at).max().unwrap_or(0);
+        assert!(
+            last + self.columns <= weights.len(),
+            "weights out of bounds"
+        );
+        self.weights = Some(weights);
+        self
     }
 
     /// Channel planes that may be read.
     pub(crate) fn channels(&self) -> usize {
         self.channels
+    }
+
+    /// Whether the weights were computed ahead.
+    pub(crate) fn shares_weights(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    /// Values one [`weigh_row`] call writing taps `stride` apart spans.
+    pub(crate) fn weight_span(&self, stride: usize) -> usize {
+        self.taps.len().saturating_sub(1) * stride + self.columns
     }
 }
 
@@ -98,30 +138,70 @@ impl<'a> RowInput<'a> {
 /// FMA pipes busy where one chain would wait on the latency of the accumulating adds.
 pub(crate) const UNROLL: usize = 2;
 
+/// The differences `I(q) - I(p)` of `NC` channels at one tap, `N` pixels from column `x`.
+///
+/// # Safety
+/// `V`'s features must be available; the loads must lie in the ring (see [`RowInput::new`]).
+#[inline(always)]
+unsafe fn differences<V: Lanes, const NC: usize>(
+    row: &RowInput<'_>,
+    at: usize,
+    centre: &[V; NC],
+    x: usize,
+) -> [V; NC] {
+    let ring = row.ring.as_ptr();
+    // SAFETY: forwarded from the caller.
+    std::array::from_fn(|c| unsafe { V::load(ring.add(at + c * row.plane + x)).sub(centre[c]) })
+}
+
+/// The weight `2^(s + b·D²)` of one tap from its differences `d`.
+///
+/// # Safety
+/// `V`'s features must be available.
+#[inline(always)]
+unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(d: &[V; NC], nb: V, s: V) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let dist2 = if L1 && NC > 1 {
+            let l1 = d[1..].iter().fold(d[0].abs(), |a, dc| a.add(dc.abs()));
+            l1.mul(l1)
+        } else {
+            d[1..]
+                .iter()
+                .fold(d[0].mul(d[0]), |a, dc| dc.mul_add(*dc, a))
+        };
+        exp2(dist2.mul_add(nb, s))
+    }
+}
+
 /// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane. Each
 /// result is the weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
+/// `SHARED` loads the weights that `row` carries instead of computing them.
 ///
 /// # Safety
-/// `V`'s CPU features must be available, `V::N * UNROLL` must divide [`LANE_MULTIPLE`], and `row` must
-/// have been built for at least `NC` channels.
+/// `V`'s CPU features must be available, `V::N * UNROLL` must divide [`LANE_MULTIPLE`], `row`
+/// must have been built for at least `NC` channels, and with weights exactly when `SHARED`.
 ///
 /// # Panics
 /// If `out` holds fewer than `NC * row.columns()` values.
 #[inline(always)]
-pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool>(
+pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const SHARED: bool>(
     row: &RowInput<'_>,
     out: &mut [f32],
 ) {
     debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
+    debug_assert_eq!(row.weights.is_some(), SHARED);
     let columns = row.columns;
     let plane = row.plane;
     let out = &mut out[..NC * columns];
     let ring = row.ring.as_ptr();
+    let weights = row.weights.unwrap_or_default().as_ptr();
     // SAFETY: V's features are available (contract). Every load below reads N values at
     // `base + c·plane + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns, which
-    // RowInput::new proved to lie in the ring; stores go to out[c·columns + x .. + N], inside
-    // the slice just cut to NC·columns.
+    // RowInput::new proved to lie in the ring; weights are read only when SHARED, at
+    // `tap.weight_at + x`, which RowInput::new proved to lie in the weights; stores go to
+    // out[c·columns + x .. + N], inside the slice just cut to NC·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
         let mut x0 = 0;
@@ -135,18 +215,12 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool>(
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
                 for u in 0..UNROLL {
-                    let d: [V; NC] = std::array::from_fn(|c| {
-                        V::load(ring.add(tap.at + c * plane + xs[u])).sub(centre[u][c])
-                    });
-                    let dist2 = if L1 && NC > 1 {
-                        let l1 = d[1..].iter().fold(d[0].abs(), |a, dc| a.add(dc.abs()));
-                        l1.mul(l1)
+                    let d = differences(row, tap.at, &centre[u], xs[u]);
+                    let w = if SHARED {
+                        V::load(weights.add(tap.weight_at + xs[u]))
                     } else {
-                        d[1..]
-                            .iter()
-                            .fold(d[0].mul(d[0]), |a, dc| dc.mul_add(*dc, a))
+                        weight::<V, NC, L1>(&d, nb, s)
                     };
-                    let w = exp2(dist2.mul_add(nb, s));
                     sum_w[u] = sum_w[u].add(w);
                     for (acc, dc) in sum_wd[u].iter_mut().zip(d) {
                         *acc = w.mul_add(dc, *acc);
@@ -160,6 +234,45 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool>(
                 }
             }
             x0 += V::N * UNROLL;
+        }
+    }
+}
+
+/// Computes the weights of one row of pixels ahead: for each tap `k` of `row`, the weights of
+/// `columns` pixels from the centre go to `out[k·stride ..][..columns]`. Each weight is the one
+/// [`filter_row`] would compute for that pixel and tap.
+///
+/// # Safety
+/// As for [`filter_row`] without weights.
+///
+/// # Panics
+/// If `stride < columns` or `out` holds fewer than [`RowInput::weight_span`] values.
+#[inline(always)]
+pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
+    row: &RowInput<'_>,
+    out: &mut [f32],
+    stride: usize,
+) {
+    debug_assert_eq!(row.columns % V::N, 0);
+    let columns = row.columns;
+    assert!(stride >= columns);
+    let out = &mut out[..row.weight_span(stride)];
+    let ring = row.ring.as_ptr();
+    // SAFETY: V's features are available (contract); loads as in filter_row, which
+    // RowInput::new proved to lie in the ring; stores go to out[k·stride + x .. + N] with
+    // k < taps and x + N ≤ columns ≤ stride, inside the slice just cut to the weight span.
+    unsafe {
+        let nb = V::splat(row.neg_log2_beta);
+        let mut x = 0;
+        while x < columns {
+            let centre: [V; NC] =
+                std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + x)));
+            for (k, tap) in row.taps.iter().enumerate() {
+                let d = differences(row, tap.at, &centre, x);
+                weight::<V, NC, L1>(&d, nb, V::splat(tap.log2_spatial))
+                    .store(out.as_mut_ptr().add(k * stride + x));
+            }
+            x += V::N;
         }
     }
 }

@@ -1,11 +1,20 @@
 //! One pass of the filter: row tiles dispatched over rayon, each with a ring of converted rows.
 //!
 //! A tile of output rows `[y0, y1)` keeps a ring of `2r+1` input rows, each converted to `f32`,
-//! split into one plane per filtered channel and padded by `r` columns on each side (plus
-//! enough columns to round the width up to [`LANE_MULTIPLE`]). Moving to the next output row
-//! converts one new input row. Scratch is per tile, `O(r · width)`; nothing proportional to the
-//! image is allocated. A pixel's result depends only on its window's samples, never on the tile
-//! or the thread that computed it, so every tile height and thread count gives the same bytes.
+//! split into one plane per filtered channel and padded by the border rule: `2r` columns on the
+//! left, and on the right enough to round the width up to [`LANE_MULTIPLE`] plus the reach of
+//! the weights computed ahead. Moving to the next output row converts one new input row.
+//!
+//! For small windows the tile also keeps a ring of `r+1` rows of weights computed ahead, one
+//! row per forward tap (see the kernel's trick 7): row `y`'s are computed as it is reached and
+//! read back by rows `y` to `y + r`; a tile first computes those of the `r` rows above it that
+//! reach into it. Large windows, whose weight ring would outgrow the L2 cache, compute every
+//! weight in place; both give the same bits.
+//!
+//! Scratch is per tile, `O(r · width)` (and `O(r³ · width)` bounded by
+//! [`SHARED_WEIGHTS_BUDGET`] for the weights); nothing proportional to the image is allocated.
+//! A pixel's result depends only on its window's samples, never on the tile or the thread that
+//! computed it, so every tile height and thread count gives the same bytes.
 #![forbid(unsafe_code)]
 
 use rayon::prelude::*;
@@ -34,8 +43,20 @@ pub(crate) struct Pass {
     kernel: Kernel,
     /// Columns the kernel computes: the width rounded up to [`LANE_MULTIPLE`].
     columns: usize,
-    /// Samples per channel plane of a ring row: `columns + 2r`.
+    /// Ring columns left of image column 0: `2r`, the reach of a weight computed ahead for
+    /// column `-r`.
+    lead: usize,
+    /// Columns whose weights are computed ahead, from image column `-r`: `columns + 2r`
+    /// rounded up to [`LANE_MULTIPLE`].
+    weighed: usize,
+    /// Samples per channel plane of a ring row: `lead + weighed`, enough for every load.
     padded: usize,
+    /// For each tap, the index in `forward` of the tap whose weights it uses, and whether it
+    /// is that tap's mirror image (reads them at the mirrored pixel).
+    pairs: Vec<(usize, bool)>,
+    /// Indices in `taps` of the forward half (`dy > 0`, or `dy = 0` and `dx > 0`), in order of
+    /// `dy`; empty when weights are computed in place.
+    forward: Vec<usize>,
     /// Ring columns outside the image's own columns, with the image column each one reads.
     edge_columns: Vec<(usize, Option<usize>)>,
     tile_height: usize,
@@ -56,11 +77,31 @@ impl Pass {
         let l1 = p.distance == ColorDistance::L1;
         let r = p.radius;
         let columns = width.div_ceil(LANE_MULTIPLE) * LANE_MULTIPLE;
-        let padded = columns + 2 * r;
-        let edge_columns = (0..r)
-            .chain(r + width..padded)
-            .map(|j| (j, fold(j as isize - r as isize, width, p.border)))
+        let lead = 2 * r;
+        let weighed = (columns + 2 * r).div_ceil(LANE_MULTIPLE) * LANE_MULTIPLE;
+        let padded = lead + weighed;
+        let edge_columns = (0..lead)
+            .chain(lead + width..padded)
+            .map(|j| (j, fold(j as isize - lead as isize, width, p.border)))
             .collect();
+        let taps = taps(r, p.window, p.alpha);
+        let is_forward = |t: &Tap| t.dy > 0 || (t.dy == 0 && t.dx > 0);
+        let mut forward: Vec<usize> = (0..taps.len()).filter(|&k| is_forward(&taps[k])).collect();
+        let pairs = taps
+            .iter()
+            .map(|t| {
+                let f = forward.iter().position(|&k| {
+                    let o = &taps[k];
+                    (o.dx, o.dy) == (t.dx, t.dy) || (o.dx, o.dy) == (-t.dx, -t.dy)
+                });
+                (f.expect("the window is symmetric"), !is_forward(t))
+            })
+            .collect();
+        let groups = filtered / joint;
+        let ring_bytes = (r + 1) * groups * forward.len() * (weighed + 16) * size_of::<f32>();
+        if ring_bytes > SHARED_WEIGHTS_BUDGET {
+            forward.clear();
+        }
         Pass {
             width,
             height,
@@ -69,11 +110,15 @@ impl Pass {
             filtered,
             joint,
             border: p.border,
-            taps: taps(r, p.window, p.alpha),
+            taps,
             neg_log2_beta: neg_log2_beta(p.beta),
             kernel: Kernel::new(p.backend, joint, l1),
             columns,
+            lead,
+            weighed,
             padded,
+            pairs,
+            forward,
             edge_columns,
             tile_height: p.tile_height,
         }
@@ -118,43 +163,130 @@ impl Pass {
         scratch: &mut Scratch,
     ) -> Result<(), ()> {
         let r = self.radius as isize;
-        let slots = 2 * self.radius + 1;
-        let slot_len = self.filtered * self.padded;
-        let slot_of = |y: isize| (y + r).rem_euclid(slots as isize) as usize;
         let (y0, y1) = (rows.start as isize, rows.end as isize);
         for yy in y0 - r..y0 + r {
-            let s = slot_of(yy);
-            self.fill_slot(&mut scratch.ring[s * slot_len..(s + 1) * slot_len], src, yy)?;
+            let s = self.slot_of(yy);
+            self.fill_slot(&mut scratch.ring[s..s + self.slot_len()], src, yy)?;
+        }
+        // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
+        // taps that go down k rows or more.
+        for k in (1..=r).rev() {
+            self.weigh(y0 - k, k, scratch);
         }
         for y in y0..y1 {
-            let s = slot_of(y + r);
-            self.fill_slot(
-                &mut scratch.ring[s * slot_len..(s + 1) * slot_len],
-                src,
-                y + r,
-            )?;
-            for group in 0..self.filtered / self.joint {
+            let s = self.slot_of(y + r);
+            self.fill_slot(&mut scratch.ring[s..s + self.slot_len()], src, y + r)?;
+            self.weigh(y, 0, scratch);
+            for group in 0..self.groups() {
                 let shift = group * self.padded;
-                for (tap_at, tap) in scratch.taps.iter_mut().zip(&self.taps) {
-                    tap_at.at = slot_of(y + tap.dy) * slot_len + shift + (r + tap.dx) as usize;
+                for (k, (tap_at, tap)) in scratch.taps.iter_mut().zip(&self.taps).enumerate() {
+                    tap_at.at = self.slot_of(y + tap.dy) + shift + self.lead_at(tap.dx);
+                    let (f, mirrored) = self.pairs[k];
+                    // A mirrored tap's weight was stored by the pixel it reaches, for the
+                    // forward tap that reaches back.
+                    let (wy, wx) = if mirrored {
+                        (y + tap.dy, tap.dx)
+                    } else {
+                        (y, 0)
+                    };
+                    tap_at.weight_at = self.weights_at(wy, group, f) + (r + wx) as usize;
                 }
                 let input = RowInput::new(
                     &scratch.ring,
                     self.padded,
                     self.joint,
-                    slot_of(y) * slot_len + shift + self.radius,
+                    self.slot_of(y) + shift + self.lead,
                     &scratch.taps,
                     self.neg_log2_beta,
                     self.columns,
                 );
+                let input = if self.forward.is_empty() {
+                    input
+                } else {
+                    input.sharing(&scratch.weights)
+                };
                 let planes = &mut scratch.out[group * self.columns..];
-                self.kernel.run(&input, planes);
+                self.kernel.filter(&input, planes);
             }
             let start = (y - y0) as usize * stride;
             let dst_row = &mut out[start..start + self.width * self.channels];
             self.store_row(dst_row, src.row(y as usize), &scratch.out)?;
         }
         Ok(())
+    }
+
+    /// Computes ahead the weights of row `y`'s forward taps that go down `min_dy` rows or
+    /// more, for the columns `[-r, weighed - r)`, when weights are shared.
+    fn weigh(&self, y: isize, min_dy: isize, scratch: &mut Scratch) {
+        let first = self
+            .forward
+            .iter()
+            .position(|&k| self.taps[k].dy >= min_dy)
+            .unwrap_or(self.forward.len());
+        let r = self.radius;
+        for group in 0..self.groups() {
+            let shift = group * self.padded;
+            scratch.forward.clear();
+            scratch
+                .forward
+                .extend(self.forward[first..].iter().map(|&k| TapAt {
+                    at: self.slot_of(y + self.taps[k].dy) + shift + self.lead_at(self.taps[k].dx)
+                        - r,
+                    log2_spatial: self.taps[k].log2_spatial,
+                    weight_at: 0,
+                }));
+            if scratch.forward.is_empty() {
+                return;
+            }
+            let input = RowInput::new(
+                &scratch.ring,
+                self.padded,
+                self.joint,
+                self.slot_of(y) + shift + self.lead - r,
+                &scratch.forward,
+                self.neg_log2_beta,
+                self.weighed,
+            );
+            let at = self.weights_at(y, group, first);
+            self.kernel
+                .weigh(&input, &mut scratch.weights[at..], self.weight_stride());
+        }
+    }
+
+    /// Kernel calls per row: channels filtered together share one.
+    fn groups(&self) -> usize {
+        self.filtered / self.joint
+    }
+
+    /// Samples per ring slot: one plane per filtered channel.
+    fn slot_len(&self) -> usize {
+        self.filtered * self.padded
+    }
+
+    /// Where input row `y` (any integer) starts in the ring of `2r + 1` slots.
+    fn slot_of(&self, y: isize) -> usize {
+        let slots = 2 * self.radius + 1;
+        y.rem_euclid(slots as isize) as usize * self.slot_len()
+    }
+
+    /// Ring column of image column 0 moved by `dx`.
+    fn lead_at(&self, dx: isize) -> usize {
+        (self.lead as isize + dx) as usize
+    }
+
+    /// Where the weights of row `y`'s forward tap `f`, for group `group`, start in the ring
+    /// of `r + 1` weight rows (at image column `-r`).
+    fn weights_at(&self, y: isize, group: usize, f: usize) -> usize {
+        let rows = self.radius as isize + 1;
+        let slot = y.rem_euclid(rows) as usize * self.groups() + group;
+        (slot * self.forward.len() + f) * self.weight_stride()
+    }
+
+    /// Distance between the weight rows of two taps: 64 bytes more than the columns weighed
+    /// (themselves a multiple of 128 bytes), so that no two of the first 63 taps sit a multiple
+    /// of 4 KiB apart, where loads would wait on unrelated stores (4K aliasing).
+    fn weight_stride(&self) -> usize {
+        self.weighed + 16
     }
 
     /// Converts input row `yy` (any integer: the border folds it) into a ring slot.
@@ -169,9 +301,9 @@ impl Pass {
             return Ok(());
         };
         let row = src.row(sy);
-        let (r, w) = (self.radius, self.width);
+        let (lead, w) = (self.lead, self.width);
         for (c, plane) in slot.chunks_exact_mut(self.padded).enumerate() {
-            let inner = &mut plane[r..r + w];
+            let inner = &mut plane[lead..lead + w];
             match self.channels {
                 1 => deinterleave::<T, 1>(inner, row, c),
                 2 => deinterleave::<T, 2>(inner, row, c),
@@ -182,7 +314,7 @@ impl Pass {
                 return Err(());
             }
             for &(j, from) in &self.edge_columns {
-                plane[j] = from.map_or(self.constant(), |x| plane[r + x]);
+                plane[j] = from.map_or(self.constant(), |x| plane[lead + x]);
             }
         }
         Ok(())
@@ -238,17 +370,25 @@ fn deinterleave<T: Sample, const C: usize>(plane: &mut [f32], row: &[T], c: usiz
     }
 }
 
+/// Weight rings larger than this are not used: computing each weight in place costs less
+/// than streaming them from beyond the L2 cache.
+const SHARED_WEIGHTS_BUDGET: usize = 1 << 20;
+
 /// Per-tile working memory.
 struct Scratch {
     ring: Vec<f32>,
     out: Vec<f32>,
     taps: Vec<TapAt>,
+    /// The forward taps of the row being weighed.
+    forward: Vec<TapAt>,
+    /// `r + 1` rows of weights computed ahead, empty when they are computed in place.
+    weights: Vec<f32>,
 }
 
 impl Scratch {
     fn new(pass: &Pass) -> Self {
         Scratch {
-            ring: vec![0.0; (2 * pass.radius + 1) * pass.filtered * pass.padded],
+            ring: vec![0.0; (2 * pass.radius + 1) * pass.slot_len()],
             out: vec![0.0; pass.filtered * pass.columns],
             taps: pass
                 .taps
@@ -256,8 +396,82 @@ impl Scratch {
                 .map(|t| TapAt {
                     at: 0,
                     log2_spatial: t.log2_spatial,
+                    weight_at: 0,
                 })
                 .collect(),
+            forward: Vec::with_capacity(pass.forward.len()),
+            weights: vec![
+                0.0;
+                (pass.radius + 1)
+                    * pass.groups()
+                    * pass.forward.len()
+                    * pass.weight_stride()
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Pass;
+    use crate::{Backend, Border, ColorDistance, Layout, Params, Plane, PlaneMut, Window};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The kernel's trick 7: weights computed ahead and shared between the two pixels of a
+        /// pair give the very bytes of weights computed in place, on every backend.
+        #[test]
+        fn shared_weights_change_no_bit(
+            w in 1usize..80,
+            h in 1usize..12,
+            c in 1usize..=4,
+            r in 0usize..=5,
+            tile in 1usize..8,
+            window in prop_oneof![Just(Window::Square), Just(Window::Disc)],
+            distance in prop_oneof![
+                Just(ColorDistance::Joint),
+                Just(ColorDistance::L1),
+                Just(ColorDistance::PerChannel)
+            ],
+            border in prop_oneof![
+                Just(Border::Reflect101),
+                Just(Border::Replicate),
+                Just(Border::Reflect),
+                Just(Border::Constant(3.0))
+            ],
+            filter_alpha in any::<bool>(),
+            backend in proptest::sample::select(Backend::available()),
+            seed in any::<u32>(),
+        ) {
+            let src: Vec<f32> = (0..w * h * c)
+                .map(|i| ((i as u32 ^ seed).wrapping_mul(2_654_435_761) >> 20) as f32 / 64.0)
+                .collect();
+            let layout = Layout::packed(w, h, c);
+            let params = Params::new()
+                .radius(r)
+                .sigma_space(1.0 + r as f64)
+                .sigma_range(20.0)
+                .window(window)
+                .distance(distance)
+                .border(border)
+                .filter_alpha(filter_alpha)
+                .backend(backend)
+                .tile_height(tile)
+                .resolve::<f32>()
+                .unwrap();
+            let shared = Pass::new(&params, w, h, c);
+            let mut direct = Pass::new(&params, w, h, c);
+            direct.forward.clear();
+            let plane = Plane::new(&src, layout).unwrap();
+            let (mut a, mut b) = (vec![0.0f32; src.len()], vec![0.0f32; src.len()]);
+            shared.run(&plane, &mut PlaneMut::new(&mut a, layout).unwrap()).unwrap();
+            direct.run(&plane, &mut PlaneMut::new(&mut b, layout).unwrap()).unwrap();
+            prop_assert!(r == 0 || !shared.forward.is_empty());
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&a), bits(&b));
         }
     }
 }
