@@ -253,7 +253,7 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     out: &mut [f32],
     stride: usize,
 ) {
-    debug_assert_eq!(row.columns % V::N, 0);
+    debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
     let columns = row.columns;
     assert!(stride >= columns);
     let out = &mut out[..row.weight_span(stride)];
@@ -263,16 +263,20 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     // k < taps and x + N ≤ columns ≤ stride, inside the slice just cut to the weight span.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        let mut x = 0;
-        while x < columns {
-            let centre: [V; NC] =
-                std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + x)));
+        let mut x0 = 0;
+        while x0 < columns {
+            let xs: [usize; UNROLL] = std::array::from_fn(|u| x0 + u * V::N);
+            let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
+                std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + xs[u])))
+            });
             for (k, tap) in row.taps.iter().enumerate() {
-                let d = differences(row, tap.at, &centre, x);
-                weight::<V, NC, L1>(&d, nb, V::splat(tap.log2_spatial))
-                    .store(out.as_mut_ptr().add(k * stride + x));
+                let s = V::splat(tap.log2_spatial);
+                for u in 0..UNROLL {
+                    let d = differences(row, tap.at, &centre[u], xs[u]);
+                    weight::<V, NC, L1>(&d, nb, s).store(out.as_mut_ptr().add(k * stride + xs[u]));
+                }
             }
-            x += V::N;
+            x0 += V::N * UNROLL;
         }
     }
 }
