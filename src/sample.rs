@@ -79,14 +79,18 @@ impl Sample for f32 {
 
 /// `⌊v⌋`, with `v` first clamped to `±2^20` (beyond any integer sample's range, so the clamped
 /// result of `c + ⌊v⌋` is unchanged; a constant border far outside the type's range can make
-/// `v` that large). Not `f32::floor`, which is a library call in a default x86-64 build (SSE2
-/// has no rounding instruction) and keeps the store loop from vectorising.
+/// `v` that large). Not `f32::floor`, a library call in a default x86-64 build (SSE2 has no
+/// rounding instruction), nor `as i32`, whose saturating conversion is scalar there: adding
+/// `1.5·2^23` rounds to the nearest integer and leaves it in the low mantissa bits, and one
+/// comparison turns nearest into floor, all of which vectorises.
 #[inline(always)]
 fn floor(v: f32) -> i32 {
     const LIMIT: f32 = (1 << 20) as f32;
+    const MAGIC: f32 = 12_582_912.0;
     let v = v.clamp(-LIMIT, LIMIT);
-    let t = v as i32;
-    t - i32::from(v < t as f32)
+    let shifted = v + MAGIC;
+    let nearest = shifted - MAGIC;
+    (shifted.to_bits() as i32 - MAGIC.to_bits() as i32) - i32::from(nearest > v)
 }
 
 /// Whether a floating-point sample is one the filter accepts.
@@ -124,6 +128,14 @@ mod tests {
         ] {
             assert_eq!(floor(v), v.floor() as i32, "{v}");
         }
+        // Every 97th f32 of either sign up to the clamp, and beyond it.
+        for bits in (0..=((1u32 << 20) as f32).to_bits()).step_by(97) {
+            for v in [f32::from_bits(bits), -f32::from_bits(bits)] {
+                assert_eq!(floor(v), v.floor() as i32, "{v}");
+            }
+        }
+        assert_eq!(floor(1e30), 1 << 20);
+        assert_eq!(floor(-1e30), -(1 << 20));
     }
 
     #[test]

@@ -301,20 +301,18 @@ impl Pass {
             return Ok(());
         };
         let row = src.row(sy);
-        let (lead, w) = (self.lead, self.width);
-        for (c, plane) in slot.chunks_exact_mut(self.padded).enumerate() {
-            let inner = &mut plane[lead..lead + w];
-            match self.channels {
-                1 => deinterleave::<T, 1>(inner, row, c),
-                2 => deinterleave::<T, 2>(inner, row, c),
-                3 => deinterleave::<T, 3>(inner, row, c),
-                _ => deinterleave::<T, 4>(inner, row, c),
-            }
-            if T::IS_FLOAT && !inner.iter().all(|&v| is_valid_value(v)) {
-                return Err(());
-            }
+        let valid = match self.channels {
+            1 => deinterleave::<T, 1>(slot, self.padded, self.lead, row),
+            2 => deinterleave::<T, 2>(slot, self.padded, self.lead, row),
+            3 => deinterleave::<T, 3>(slot, self.padded, self.lead, row),
+            _ => deinterleave::<T, 4>(slot, self.padded, self.lead, row),
+        };
+        if !valid {
+            return Err(());
+        }
+        for plane in slot.chunks_exact_mut(self.padded) {
             for &(j, from) in &self.edge_columns {
-                plane[j] = from.map_or(self.constant(), |x| plane[lead + x]);
+                plane[j] = from.map_or(self.constant(), |x| plane[self.lead + x]);
             }
         }
         Ok(())
@@ -347,27 +345,71 @@ impl Pass {
 
 /// Interleaves `C`-channel results: channel `c` of pixel `x` is `src` moved by
 /// `planes[c·columns + x]` for each plane given, and copied from `src` past them (a kept
-/// alpha). `C` is a constant so that each case compiles to its own loop.
+/// alpha). `C` and the number of planes are constants in each loop, so that each case compiles
+/// to its own branch-free loop.
 #[inline(always)]
 fn store<T: Sample, const C: usize>(dst: &mut [T], src: &[T], planes: &[f32], columns: usize) {
-    let filtered = planes.len() / columns;
-    for (x, (d, s)) in dst.chunks_exact_mut(C).zip(src.chunks_exact(C)).enumerate() {
-        for c in 0..C {
-            d[c] = if c < filtered {
-                s[c].offset_by(planes[c * columns + x])
-            } else {
-                s[c]
-            };
+    let width = dst.len() / C;
+    let mut planes = planes.chunks_exact(columns);
+    let views: [&[f32]; C] =
+        std::array::from_fn(|_| planes.next().map_or(&[][..], |p| &p[..width]));
+    let pixels = dst.chunks_exact_mut(C).zip(src.chunks_exact(C)).enumerate();
+    if views[C - 1].is_empty() {
+        for (x, (d, s)) in pixels {
+            for c in 0..C - 1 {
+                d[c] = s[c].offset_by(views[c][x]);
+            }
+            d[C - 1] = s[C - 1];
+        }
+    } else {
+        for (x, (d, s)) in pixels {
+            for c in 0..C {
+                d[c] = s[c].offset_by(views[c][x]);
+            }
         }
     }
 }
 
-/// `plane[x] = row[x·C + c]` as `f32`; `C` is a constant so each case compiles to its own loop.
+/// `planes[c·padded + lead + x] = row[x·C + c]` as `f32`, for each plane of `planes` (the
+/// filtered channels), in one pass over the row; whether every sample is valid. `C` is a
+/// constant so that each case compiles to its own loop, and the check does not stop early so
+/// that the loop vectorises.
 #[inline(always)]
-fn deinterleave<T: Sample, const C: usize>(plane: &mut [f32], row: &[T], c: usize) {
-    for (d, px) in plane.iter_mut().zip(row.chunks_exact(C)) {
-        *d = px[c].to_f32();
+fn deinterleave<T: Sample, const C: usize>(
+    planes: &mut [f32],
+    padded: usize,
+    lead: usize,
+    row: &[T],
+) -> bool {
+    let width = row.len() / C;
+    let filtered = planes.len() / padded;
+    let mut valid = true;
+    if filtered == C {
+        // A plane per channel: all written in the same loop.
+        let mut planes = planes.chunks_exact_mut(padded);
+        let views: [&mut [f32]; C] = std::array::from_fn(|_| {
+            let plane = planes.next().expect("C planes");
+            &mut plane[lead..lead + width]
+        });
+        for (x, px) in row.chunks_exact(C).enumerate() {
+            for c in 0..C {
+                let v = px[c].to_f32();
+                valid &= !T::IS_FLOAT || is_valid_value(v);
+                views[c][x] = v;
+            }
+        }
+    } else {
+        for (c, plane) in planes.chunks_exact_mut(padded).enumerate() {
+            for (d, px) in plane[lead..lead + width]
+                .iter_mut()
+                .zip(row.chunks_exact(C))
+            {
+                *d = px[c].to_f32();
+                valid &= !T::IS_FLOAT || is_valid_value(*d);
+            }
+        }
     }
+    valid
 }
 
 /// Weight rings larger than this are not used: computing each weight in place costs less
