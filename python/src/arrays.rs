@@ -71,8 +71,8 @@ fn filter_as<'py, T: Element + Sample>(
     };
     // The borrows are rust-numpy's: while they are held, no other Rust code may take the same
     // memory mutably, and they outlive the GIL-free section below.
-    let src = src.try_readonly().map_err(|e| borrow_error("img", e))?;
-    let src = Plane::new(src.as_slice().map_err(internal)?, layout).map_err(value_error)?;
+    let reading = src.try_readonly().map_err(|e| borrow_error("img", e))?;
+    let src = Plane::new(reading.as_slice().map_err(internal)?, layout).map_err(value_error)?;
     match out {
         None => {
             let result = py.detach(|| pool.install(|| bilateral::filter(src, params)));
@@ -81,8 +81,8 @@ fn filter_as<'py, T: Element + Sample>(
             Ok(array.into_pyarray(py).into_any().cast_into()?)
         }
         Some(out) => {
-            let mut dst = out.try_readwrite().map_err(|e| borrow_error("out", e))?;
-            let dst = PlaneMut::new(dst.as_slice_mut().map_err(internal)?, layout)
+            let mut writing = out.try_readwrite().map_err(|e| borrow_error("out", e))?;
+            let dst = PlaneMut::new(writing.as_slice_mut().map_err(internal)?, layout)
                 .map_err(value_error)?;
             py.detach(|| pool.install(|| bilateral::filter_into(src, dst, params)))
                 .map_err(value_error)?;
