@@ -1,0 +1,48 @@
+"""Exact, SIMD, multi-threaded bilateral filter for numpy arrays (uint8, uint16, float32)."""
+
+from typing import Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+MAX_RADIUS: int
+
+_S = TypeVar("_S", np.uint8, np.uint16, np.float32)
+
+Window = Literal["square", "disc"]
+Color = Literal["joint", "l1", "per-channel"]
+# "constant:V" is accepted as well, with V in the sample's units.
+Border = Literal["reflect101", "replicate", "reflect", "constant"] | str
+
+def filter(
+    img: npt.NDArray[_S],
+    radius: int = 2,
+    sigma_space: float | None = None,
+    sigma_range: float | None = None,
+    *,
+    alpha: float | None = None,
+    beta: float | None = None,
+    window: Window = "square",
+    color: Color = "joint",
+    border: Border = "reflect101",
+    border_value: float | None = None,
+    filter_alpha: bool = False,
+    iterations: int = 1,
+    out: npt.NDArray[_S] | None = None,
+    threads: int | None = None,
+) -> npt.NDArray[_S]:
+    """Bilateral filter of an (H, W) or (H, W, C) image; see help(bilateral.filter)."""
+
+def opencv(
+    img: npt.NDArray[_S],
+    d: int,
+    sigma_color: float,
+    sigma_space: float,
+    *,
+    border: Border = "reflect101",
+    border_value: float | None = None,
+    out: npt.NDArray[_S] | None = None,
+    threads: int | None = None,
+) -> npt.NDArray[_S]:
+    """cv2.bilateralFilter(img, d, sigma_color, sigma_space) semantics; see help(bilateral.opencv)."""
