@@ -25,7 +25,7 @@
 // `window`: every offset with `|dx| <= r` and `|dy| <= r` (the default).
 #define BILATERAL_WINDOW_SQUARE 0
 
-// `window`: offsets with `dx² + dy² <= r²`, as OpenCV.
+// `window`: offsets with `dx^2 + dy^2 <= r^2`, as OpenCV.
 #define BILATERAL_WINDOW_DISC 1
 
 // `distance`: Euclidean distance over the colour channels (the default).
@@ -79,7 +79,7 @@ typedef enum BilateralStatus {
     BILATERAL_STATUS_INVALID_ENUM = 2,
     // A sigma, alpha, beta or the constant border value is out of range: sigmas must be finite
     // and > 0 (`sigma_range` may also be 0, its default), alpha and beta finite and >= 0, the
-    // border value finite and within ±2^60.
+    // border value finite and within +/-2^60.
     BILATERAL_STATUS_INVALID_PARAMETER = 3,
     // The radius is larger than 64.
     BILATERAL_STATUS_RADIUS_TOO_LARGE = 4,
@@ -116,12 +116,12 @@ typedef enum BilateralStatus {
 // `bilateral_params_opencv()` and change the fields you need: a struct filled in by hand
 // misses the defaults.
 //
-// Weights are `w(p,q) = exp(-alpha·|p-q|² - beta·D(I(p), I(q))²)` with
-// `alpha = 1/(2·sigma_space²)` and `beta = 1/(2·sigma_range²)`. `|p-q|` is in pixels; `D`,
+// Weights are `w(p,q) = exp(-alpha * |p-q|^2 - beta * D(I(p), I(q))^2)` with
+// `alpha = 1 / (2 * sigma_space^2)` and `beta = 1 / (2 * sigma_range^2)`. `|p-q|` is in pixels; `D`,
 // `sigma_range` and `beta` are in the sample's own units: 0-255 for u8, 0-65535 for u16, the
 // stored values for f32.
 typedef struct BilateralParams {
-    // Window radius: the window spans `2·radius + 1` pixels each way. 0 copies the image; at
+    // Window radius: the window spans `2 * radius + 1` pixels each way. 0 copies the image; at
     // most 64. Default 2.
     uint32_t radius;
     // `BILATERAL_SPATIAL_SIGMA` (default) uses `sigma_space`, `BILATERAL_SPATIAL_ALPHA` uses
@@ -150,7 +150,7 @@ typedef struct BilateralParams {
     // `BILATERAL_BORDER_REFLECT` or `BILATERAL_BORDER_CONSTANT`.
     uint32_t border;
     // The value beyond the edges under `BILATERAL_BORDER_CONSTANT`, in sample units, finite
-    // and within ±2^60. Default 0.
+    // and within +/-2^60. Default 0.
     float border_value;
     // With 2 or 4 channels the last is alpha: 0 (default) copies it, any other value filters
     // it as one more colour channel.
@@ -220,7 +220,7 @@ enum BilateralStatus bilateral_filter_u16(const uint16_t *src,
 
 // Filters an image of 32-bit float samples from `src` into `dst`, as `bilateral_filter_u8`
 // does. Both pointers must be aligned to 4 bytes, else `BILATERAL_STATUS_MISALIGNED`. Every
-// sample must be finite and within ±2^60, else `BILATERAL_STATUS_INVALID_SAMPLE`, after which
+// sample must be finite and within +/-2^60, else `BILATERAL_STATUS_INVALID_SAMPLE`, after which
 // `dst` may hold partial results.
 //
 // # Safety
