@@ -16,7 +16,8 @@ pub(crate) fn install<R: Send>(
     f: impl FnOnce() -> R + Send,
 ) -> Result<R, ThreadPoolBuildError> {
     if threads == 0 {
-        // The library runs on the pool of the calling thread: the global one, from C.
+        // The library runs on the calling thread's pool: the global one for a thread that is
+        // not a rayon worker, as C's threads are not.
         return Ok(f());
     }
     let pool = {
