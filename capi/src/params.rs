@@ -1,0 +1,225 @@
+//! The parameter struct C fills in, its named constants, and its translation into
+//! [`bilateral::Params`].
+//!
+//! Every field that chooses among options is a plain `uint32_t` with `BILATERAL_*` constants
+//! rather than a C enum: C lets any integer into an enum field, and reading an undeclared
+//! discriminant into a Rust enum would be undefined behaviour. Values are checked here instead.
+#![forbid(unsafe_code)]
+
+use bilateral::{Backend, Border, ColorDistance, Params, Window};
+
+use crate::BilateralStatus;
+
+/// `spatial_mode`: weigh distance by `sigma_space` (the default).
+pub const BILATERAL_SPATIAL_SIGMA: u32 = 0;
+/// `spatial_mode`: weigh distance by `alpha`.
+pub const BILATERAL_SPATIAL_ALPHA: u32 = 1;
+
+/// `range_mode`: weigh differences by `sigma_range` (the default).
+pub const BILATERAL_RANGE_SIGMA: u32 = 0;
+/// `range_mode`: weigh differences by `beta`.
+pub const BILATERAL_RANGE_BETA: u32 = 1;
+
+/// `window`: every offset with `|dx| <= r` and `|dy| <= r` (the default).
+pub const BILATERAL_WINDOW_SQUARE: u32 = 0;
+/// `window`: offsets with `dx^2 + dy^2 <= r^2`, as OpenCV.
+pub const BILATERAL_WINDOW_DISC: u32 = 1;
+
+/// `distance`: Euclidean distance over the colour channels (the default).
+pub const BILATERAL_DISTANCE_JOINT: u32 = 0;
+/// `distance`: sum of absolute differences, as OpenCV.
+pub const BILATERAL_DISTANCE_L1: u32 = 1;
+/// `distance`: each channel filtered on its own, as a gray image.
+pub const BILATERAL_DISTANCE_PER_CHANNEL: u32 = 2;
+
+/// `border`: `dcb|abcd|cba`, mirror without repeating the edge (the default, OpenCV's).
+pub const BILATERAL_BORDER_REFLECT101: u32 = 0;
+/// `border`: `aaa|abcd|ddd`, the edge sample repeated.
+pub const BILATERAL_BORDER_REPLICATE: u32 = 1;
+/// `border`: `cba|abcd|dcb`, mirror repeating the edge.
+pub const BILATERAL_BORDER_REFLECT: u32 = 2;
+/// `border`: `vvv|abcd|vvv`, the constant `border_value` for every channel.
+pub const BILATERAL_BORDER_CONSTANT: u32 = 3;
+
+/// `backend`: the fastest this CPU has (the default).
+pub const BILATERAL_BACKEND_AUTO: u32 = 0;
+/// `backend`: one pixel at a time in plain f32, on every CPU.
+pub const BILATERAL_BACKEND_SCALAR: u32 = 1;
+/// `backend`: eight lanes in the ISA the library was built for (SSE2, NEON), on every CPU.
+pub const BILATERAL_BACKEND_PORTABLE: u32 = 2;
+/// `backend`: eight lanes with AVX2 and FMA, x86-64.
+pub const BILATERAL_BACKEND_AVX2: u32 = 3;
+/// `backend`: sixteen lanes with AVX-512F, x86-64.
+pub const BILATERAL_BACKEND_AVX512: u32 = 4;
+
+/// Parameters of the bilateral filter. Start from `bilateral_params_default()` or
+/// `bilateral_params_opencv()` and change the fields you need: a struct filled in by hand
+/// misses the defaults.
+///
+/// Weights are `w(p,q) = exp(-alpha * |p-q|^2 - beta * D(I(p), I(q))^2)` with
+/// `alpha = 1 / (2 * sigma_space^2)` and `beta = 1 / (2 * sigma_range^2)`. `|p-q|` is in pixels; `D`,
+/// `sigma_range` and `beta` are in the sample's own units: 0-255 for u8, 0-65535 for u16, the
+/// stored values for f32.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BilateralParams {
+    /// Window radius: the window spans `2 * radius + 1` pixels each way. 0 copies the image; at
+    /// most 64. Default 2.
+    pub radius: u32,
+    /// `BILATERAL_SPATIAL_SIGMA` (default) uses `sigma_space`, `BILATERAL_SPATIAL_ALPHA` uses
+    /// `alpha`.
+    pub spatial_mode: u32,
+    /// Spatial sigma in pixels, finite and > 0. Default 1.5.
+    pub sigma_space: f64,
+    /// Spatial coefficient per squared pixel, finite and >= 0; 0 weighs all taps alike.
+    /// Default 0, used only with `BILATERAL_SPATIAL_ALPHA`.
+    pub alpha: f64,
+    /// `BILATERAL_RANGE_SIGMA` (default) uses `sigma_range`, `BILATERAL_RANGE_BETA` uses
+    /// `beta`.
+    pub range_mode: u32,
+    /// Range sigma in sample units, finite and > 0; 0 (the default) means a tenth of the
+    /// sample type's full scale: 25.5 for u8, 6553.5 for u16, 0.1 for f32.
+    pub sigma_range: f64,
+    /// Range coefficient per squared sample unit, finite and >= 0; 0 is a Gaussian blur.
+    /// Default 0, used only with `BILATERAL_RANGE_BETA`.
+    pub beta: f64,
+    /// `BILATERAL_WINDOW_SQUARE` (default) or `BILATERAL_WINDOW_DISC`.
+    pub window: u32,
+    /// `BILATERAL_DISTANCE_JOINT` (default), `BILATERAL_DISTANCE_L1` or
+    /// `BILATERAL_DISTANCE_PER_CHANNEL`. One-channel images are alike under all three.
+    pub distance: u32,
+    /// `BILATERAL_BORDER_REFLECT101` (default), `BILATERAL_BORDER_REPLICATE`,
+    /// `BILATERAL_BORDER_REFLECT` or `BILATERAL_BORDER_CONSTANT`.
+    pub border: u32,
+    /// The value beyond the edges under `BILATERAL_BORDER_CONSTANT`, in sample units, finite
+    /// and within +/-2^60. Default 0.
+    pub border_value: f32,
+    /// With 2 or 4 channels the last is alpha: 0 (default) copies it, any other value filters
+    /// it as one more colour channel.
+    pub filter_alpha: u32,
+    /// Passes, each on the previous one's output (integers rounded between passes); 0 copies.
+    /// Default 1.
+    pub iterations: u32,
+    /// Worker threads; 0 (default) uses rayon's global pool, one thread per core unless
+    /// `RAYON_NUM_THREADS` says otherwise. The result does not depend on it.
+    pub threads: u32,
+    /// `BILATERAL_BACKEND_AUTO` (default) or a `BILATERAL_BACKEND_*` to force; one this CPU
+    /// lacks makes calls fail with `BILATERAL_STATUS_BACKEND_UNAVAILABLE`.
+    pub backend: u32,
+}
+
+impl Default for BilateralParams {
+    /// The library's documented defaults (its default sigmas are not readable from
+    /// [`Params`]); a test holds them equal to [`Params::new`].
+    fn default() -> Self {
+        BilateralParams {
+            radius: 2,
+            spatial_mode: BILATERAL_SPATIAL_SIGMA,
+            sigma_space: 1.5,
+            alpha: 0.0,
+            range_mode: BILATERAL_RANGE_SIGMA,
+            sigma_range: 0.0,
+            beta: 0.0,
+            window: BILATERAL_WINDOW_SQUARE,
+            distance: BILATERAL_DISTANCE_JOINT,
+            border: BILATERAL_BORDER_REFLECT101,
+            border_value: 0.0,
+            filter_alpha: 0,
+            iterations: 1,
+            threads: 0,
+            backend: BILATERAL_BACKEND_AUTO,
+        }
+    }
+}
+
+impl BilateralParams {
+    /// OpenCV's `cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)`, as
+    /// [`Params::opencv`].
+    pub fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
+        let p = Params::opencv(d, sigma_color, sigma_space);
+        // `Params::opencv` keeps the sigmas it settles on private; this is its documented rule
+        // (a sigma <= 0 or NaN becomes 1), which the tests hold against it.
+        let positive_or_one = |s: f64| if s > 0.0 { s } else { 1.0 };
+        BilateralParams {
+            radius: p.get_radius() as u32,
+            sigma_space: positive_or_one(sigma_space),
+            sigma_range: positive_or_one(sigma_color),
+            window: BILATERAL_WINDOW_DISC,
+            distance: BILATERAL_DISTANCE_L1,
+            border: BILATERAL_BORDER_REFLECT101,
+            ..Self::default()
+        }
+    }
+
+    /// The library's parameters, or [`BilateralStatus::InvalidEnum`] if a choice field holds
+    /// none of its constants. Values are left for the library to check.
+    pub fn to_params(&self) -> Result<Params, BilateralStatus> {
+        let invalid = BilateralStatus::InvalidEnum;
+        let mut p = Params::new()
+            .radius(usize::try_from(self.radius).unwrap_or(usize::MAX))
+            .filter_alpha(self.filter_alpha != 0)
+            .iterations(self.iterations);
+        p = match self.spatial_mode {
+            BILATERAL_SPATIAL_SIGMA => p.sigma_space(self.sigma_space),
+            BILATERAL_SPATIAL_ALPHA => p.alpha(self.alpha),
+            _ => return Err(invalid),
+        };
+        p = match self.range_mode {
+            BILATERAL_RANGE_SIGMA if self.sigma_range == 0.0 => p,
+            BILATERAL_RANGE_SIGMA => p.sigma_range(self.sigma_range),
+            BILATERAL_RANGE_BETA => p.beta(self.beta),
+            _ => return Err(invalid),
+        };
+        p = p.window(match self.window {
+            BILATERAL_WINDOW_SQUARE => Window::Square,
+            BILATERAL_WINDOW_DISC => Window::Disc,
+            _ => return Err(invalid),
+        });
+        p = p.distance(match self.distance {
+            BILATERAL_DISTANCE_JOINT => ColorDistance::Joint,
+            BILATERAL_DISTANCE_L1 => ColorDistance::L1,
+            BILATERAL_DISTANCE_PER_CHANNEL => ColorDistance::PerChannel,
+            _ => return Err(invalid),
+        });
+        p = p.border(match self.border {
+            BILATERAL_BORDER_REFLECT101 => Border::Reflect101,
+            BILATERAL_BORDER_REPLICATE => Border::Replicate,
+            BILATERAL_BORDER_REFLECT => Border::Reflect,
+            BILATERAL_BORDER_CONSTANT => Border::Constant(self.border_value),
+            _ => return Err(invalid),
+        });
+        let backend = match self.backend {
+            BILATERAL_BACKEND_AUTO => None,
+            BILATERAL_BACKEND_SCALAR => Some(Backend::Scalar),
+            BILATERAL_BACKEND_PORTABLE => Some(Backend::Portable),
+            BILATERAL_BACKEND_AVX2 => Some(Backend::Avx2),
+            BILATERAL_BACKEND_AVX512 => Some(Backend::Avx512),
+            _ => return Err(invalid),
+        };
+        Ok(match backend {
+            Some(b) => p.backend(b),
+            None => p,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_library_defaults() {
+        assert_eq!(BilateralParams::default().to_params(), Ok(Params::new()));
+        assert_eq!(
+            BilateralParams::opencv(5, 75.0, 30.0).to_params(),
+            Ok(Params::opencv(5, 75.0, 30.0))
+        );
+        for (d, color, space) in [(0, 20.0, 3.0), (-3, -1.0, 0.0), (9, f64::NAN, 200.0)] {
+            assert_eq!(
+                BilateralParams::opencv(d, color, space).to_params(),
+                Ok(Params::opencv(d, color, space)),
+                "opencv({d}, {color}, {space})"
+            );
+        }
+    }
+}
