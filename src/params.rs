@@ -293,6 +293,39 @@ impl Params {
         self.radius
     }
 
+    /// The spatial sigma, unless α was given instead.
+    pub fn get_sigma_space(&self) -> Option<f64> {
+        match self.spatial {
+            Spatial::Sigma(s) => Some(s),
+            Spatial::Alpha(_) => None,
+        }
+    }
+
+    /// The spatial coefficient α, if it was given instead of a sigma.
+    pub fn get_alpha(&self) -> Option<f64> {
+        match self.spatial {
+            Spatial::Alpha(a) => Some(a),
+            Spatial::Sigma(_) => None,
+        }
+    }
+
+    /// The range sigma, if one was given (`None` for the default, a tenth of full scale, and
+    /// when β was given instead).
+    pub fn get_sigma_range(&self) -> Option<f64> {
+        match self.range {
+            Range::Sigma(s) => Some(s),
+            Range::Default | Range::Beta(_) => None,
+        }
+    }
+
+    /// The range coefficient β, if it was given instead of a sigma.
+    pub fn get_beta(&self) -> Option<f64> {
+        match self.range {
+            Range::Beta(b) => Some(b),
+            Range::Default | Range::Sigma(_) => None,
+        }
+    }
+
     /// The window.
     pub fn get_window(&self) -> Window {
         self.window

@@ -109,13 +109,13 @@ pub struct BilateralParams {
 }
 
 impl Default for BilateralParams {
-    /// The library's documented defaults (its default sigmas are not readable from
-    /// [`Params`]); a test holds them equal to [`Params::new`].
+    /// The library's defaults, read from [`Params::new`].
     fn default() -> Self {
+        let p = Params::new();
         BilateralParams {
-            radius: 2,
+            radius: p.get_radius() as u32,
             spatial_mode: BILATERAL_SPATIAL_SIGMA,
-            sigma_space: 1.5,
+            sigma_space: p.get_sigma_space().expect("the default is a sigma"),
             alpha: 0.0,
             range_mode: BILATERAL_RANGE_SIGMA,
             sigma_range: 0.0,
@@ -137,13 +137,10 @@ impl BilateralParams {
     /// [`Params::opencv`].
     pub fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
         let p = Params::opencv(d, sigma_color, sigma_space);
-        // `Params::opencv` keeps the sigmas it settles on private; this is its documented rule
-        // (a sigma <= 0 or NaN becomes 1), which the tests hold against it.
-        let positive_or_one = |s: f64| if s > 0.0 { s } else { 1.0 };
         BilateralParams {
             radius: p.get_radius() as u32,
-            sigma_space: positive_or_one(sigma_space),
-            sigma_range: positive_or_one(sigma_color),
+            sigma_space: p.get_sigma_space().expect("the preset sets sigmas"),
+            sigma_range: p.get_sigma_range().expect("the preset sets sigmas"),
             window: BILATERAL_WINDOW_DISC,
             distance: BILATERAL_DISTANCE_L1,
             border: BILATERAL_BORDER_REFLECT101,
