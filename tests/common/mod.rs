@@ -4,27 +4,8 @@
 use bilateral::oracle::{Reference, store_as};
 use bilateral::{Backend, Sample};
 
-/// xorshift64*: deterministic, seedable, dependency-free.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+mod rng;
+pub use rng::Rng;
 
 /// A test picture in 0..1: a gradient, a vertical edge, a bright disc and noise, so that
 /// range weights span the whole of (0, 1].

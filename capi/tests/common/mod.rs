@@ -219,20 +219,9 @@ pub fn version() -> String {
         .to_owned()
 }
 
-/// xorshift64*: deterministic, seedable, dependency-free.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next_u32(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
-    }
-}
+#[path = "../../../tests/common/rng.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// Loads one of the repository's shipped photos.
 pub fn photo(name: &str) -> image::DynamicImage {
