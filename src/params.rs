@@ -195,19 +195,20 @@ impl Params {
     ///   `BORDER_REPLICATE` is [`Border::Replicate`], `BORDER_REFLECT` [`Border::Reflect`],
     ///   `BORDER_CONSTANT` `Border::Constant(0.0)` (its default value); `BORDER_WRAP` has no
     ///   counterpart;
-    /// - a sigma `≤ 1e-6` copies the image (OpenCV 5 returns `src` unchanged; OpenCV up to 4.x
-    ///   replaced a sigma `≤ 0` by 1 instead). A NaN sigma copies too: OpenCV's result for it
-    ///   depends on the build (the IPP build copies, its own code writes garbage). An infinite
-    ///   sigma is a weight of 1: `σs = ∞` weighs all taps alike, `σc = ∞` is a Gaussian blur.
+    /// - a sigma `≤ 1e-6` copies the image (OpenCV 5 returns `src` unchanged; earlier releases
+    ///   replaced a sigma `≤ 0` by 1, opencv/opencv#22886). A NaN sigma copies too: OpenCV's
+    ///   result for it depends on the build (the IPP build copies, its own code writes
+    ///   garbage). An infinite sigma is a weight of 1: `σs = ∞` weighs all taps alike,
+    ///   `σc = ∞` is a Gaussian blur.
     ///
     /// Results are those of the exact filter on these semantics, within the crate's accuracy
     /// bound. OpenCV's are approximations of the same, and differ by design:
     ///
     /// - `u8`: OpenCV sums in `f32` and rounds half to even; this crate rounds the near-exact
-    ///   value half up. At most 1 apart, on about 0.01% of samples in the parity test. The x86-64
-    ///   builds that route the filter to Intel IPP (the `opencv-python` wheels) truncate instead
-    ///   of rounding for one-channel images at radius 1 and 2: there about half the samples are
-    ///   1 lower than here.
+    ///   value half up. At most 1 apart, on about 1 sample in 100,000 in the parity test. The
+    ///   x86-64 builds that route the filter to Intel IPP (the `opencv-python` wheels) truncate
+    ///   instead of rounding for one-channel images at radius 1 and 2: there about half the
+    ///   samples are 1 lower than here.
     /// - `f32`: OpenCV's own code reads the colour weight from a table of 4096 bins per channel
     ///   spanning the whole image's `(max - min)·channels`, interpolated linearly. Where that
     ///   span is large against `σc` the table is coarse and the results part: one outlier of
