@@ -212,9 +212,9 @@ impl Params {
     /// - `f32`: OpenCV's own code reads the colour weight from a table of 4096 bins per channel
     ///   spanning the whole image's `(max - min)·channels`, interpolated linearly. Where that
     ///   span is large against `σc` the table is coarse and the results part: one outlier of
-    ///   10⁶ in noise of σ = 10, filtered with `σc = 10`, moves OpenCV's result by about 2σc.
-    ///   The IPP build computes the weights without the table and agrees with this crate to
-    ///   within a few `f32` roundings.
+    ///   10⁶ in noise of σ = 10, filtered with `σc = 10`, moves OpenCV's result by up to
+    ///   1.8σc. The IPP build computes the weights without the table and agrees with this
+    ///   crate to within a few `f32` roundings.
     ///
     /// u16 and 4-channel images, which OpenCV refuses, follow the same rules (alpha kept, as
     /// for every preset). `cli/tests/opencv_parity.rs` checks all of this against OpenCV

@@ -54,11 +54,17 @@ fn args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let (mut gray, mut rgb, mut runs, mut threads) = (None, None, 3, vec![1, 2]);
     while let Some(flag) = args.next() {
-        let value = args.next().ok_or(format!("{flag} needs a value; {usage}"))?;
+        let value = args
+            .next()
+            .ok_or(format!("{flag} needs a value; {usage}"))?;
         match flag.as_str() {
             "--gray" => gray = Some(value.into()),
             "--rgb" => rgb = Some(value.into()),
-            "--runs" => runs = value.parse().map_err(|_| format!("--runs {value:?}: {usage}"))?,
+            "--runs" => {
+                runs = value
+                    .parse()
+                    .map_err(|_| format!("--runs {value:?}: {usage}"))?
+            }
             "--threads" => {
                 threads = value
                     .split(',')
@@ -133,7 +139,13 @@ fn sigma_range(frame: &Image) -> f32 {
 
 /// This crate on `threads` threads with `params`.
 fn ours(frame: &Image, params: &Params, threads: usize, runs: usize) -> Vec<f64> {
-    fn go<T: Sample>(src: &[T], layout: Layout, p: &Params, pool: &rayon::ThreadPool, runs: usize) -> Vec<f64> {
+    fn go<T: Sample>(
+        src: &[T],
+        layout: Layout,
+        p: &Params,
+        pool: &rayon::ThreadPool,
+        runs: usize,
+    ) -> Vec<f64> {
         let mut dst = vec![T::ZERO; src.len()];
         pool.install(|| {
             time(runs, || {
@@ -166,19 +178,27 @@ fn imageproc(frame: &Image, runs: usize) -> Vec<f64> {
     match (&frame.samples, frame.channels) {
         (Samples::U8(v), 1) => {
             let img = ImageBuffer::<Luma<u8>, _>::from_raw(w, h, v.clone()).unwrap();
-            time(runs, || drop(bilateral_filter(&img, r, SIGMA_SPACE, distance())))
+            time(runs, || {
+                drop(bilateral_filter(&img, r, SIGMA_SPACE, distance()))
+            })
         }
         (Samples::U8(v), 3) => {
             let img = ImageBuffer::<Rgb<u8>, _>::from_raw(w, h, v.clone()).unwrap();
-            time(runs, || drop(bilateral_filter(&img, r, SIGMA_SPACE, distance())))
+            time(runs, || {
+                drop(bilateral_filter(&img, r, SIGMA_SPACE, distance()))
+            })
         }
         (Samples::F32(v), 1) => {
             let img = ImageBuffer::<Luma<f32>, _>::from_raw(w, h, v.clone()).unwrap();
-            time(runs, || drop(bilateral_filter(&img, r, SIGMA_SPACE, distance())))
+            time(runs, || {
+                drop(bilateral_filter(&img, r, SIGMA_SPACE, distance()))
+            })
         }
         (Samples::F32(v), 3) => {
             let img = ImageBuffer::<Rgb<f32>, _>::from_raw(w, h, v.clone()).unwrap();
-            time(runs, || drop(bilateral_filter(&img, r, SIGMA_SPACE, distance())))
+            time(runs, || {
+                drop(bilateral_filter(&img, r, SIGMA_SPACE, distance()))
+            })
         }
         _ => unreachable!("the frames are gray or RGB, u8 or f32"),
     }
@@ -244,12 +264,24 @@ fn main() {
     for t in [SampleType::U8, SampleType::F32] {
         for frame in &frames {
             let frame = frame.clone().convert(t);
-            report("imageproc", "imageproc", &frame, 1, &imageproc(&frame, args.runs));
+            report(
+                "imageproc",
+                "imageproc",
+                &frame,
+                1,
+                &imageproc(&frame, args.runs),
+            );
             for &n in &args.threads {
                 let times = ours(&frame, &as_imageproc, n, args.runs);
                 report("bilateral", "imageproc", &frame, n, &times);
                 if t == SampleType::U8 {
-                    report("libblur", "libblur", &frame, n, &libblur(&frame, n, args.runs));
+                    report(
+                        "libblur",
+                        "libblur",
+                        &frame,
+                        n,
+                        &libblur(&frame, n, args.runs),
+                    );
                     let times = ours(&frame, &as_libblur, n, args.runs);
                     report("bilateral", "libblur", &frame, n, &times);
                 }
