@@ -157,8 +157,11 @@ def opencv_table(results: list[dict], threads: list[int]) -> tuple[list[str], li
     head = ["format", "d", "threads", "OpenCV (IPP)", "OpenCV (own code)", "bilateral",
             "bilateral / faster OpenCV", "target"]
     rows = []
-    pick = lambda **k: next((r["mpix_s"] for r in results
-                             if all(r.get(a) == b for a, b in k.items())), None)
+
+    def pick(**want) -> float | None:
+        return next((r["mpix_s"] for r in results
+                     if all(r.get(k) == v for k, v in want.items())), None)
+
     for fmt in FORMATS:
         for d in DIAMETERS:
             for n in threads:
@@ -203,8 +206,12 @@ def numeric(column: int, head: list[str]) -> bool:
 
 def text_table(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
-    line = lambda r: "  ".join(c.rjust(w) if numeric(i, head) else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+    def line(row: list[str]) -> str:
+        cells = (c.rjust(w) if numeric(i, head) else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(cells).rstrip()
+
     return "\n".join([line(head)] + [line(r) for r in rows])
 
 
