@@ -181,35 +181,75 @@ impl Params {
         Self::default()
     }
 
-    /// OpenCV's `cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)`: radius `d/2`, or
-    /// `round(1.5·σs)` when `d ≤ 0`, at least 1; the disc window; the L1 colour distance;
-    /// reflect-101 borders. A sigma `≤ 0` (or NaN) becomes 1 before anything else, as in
-    /// OpenCV 4.x and 5.x (`modules/imgproc/src/bilateral_filter.dispatch.cpp`). The radius is
-    /// capped at [`MAX_RADIUS`]. u16 and 4-channel images, which OpenCV refuses, follow the
-    /// same rules (alpha kept, as for every preset).
+    /// OpenCV's `cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)`, as OpenCV 5.0 computes it
+    /// (`modules/imgproc/src/bilateral_filter.dispatch.cpp`):
+    ///
+    /// - radius `d/2`, or when `d ≤ 0` `cvRound(1.5·σs)` (half to even: 4.5 gives 4), and at
+    ///   least one. Where `1.5·σs` overflows an `i32`, cvRound gives `INT_MIN` on x86-64 and the
+    ///   radius is 1, here too. A radius above [`MAX_RADIUS`] makes the filter call fail with
+    ///   [`Error::RadiusTooLarge`], where OpenCV would run it;
+    /// - the disc window (offsets with `dx² + dy² ≤ r²`: 13 taps at `d = 5`, 29 at `d = 7`);
+    /// - the L1 colour distance: OpenCV weighs a neighbour by
+    ///   `exp(-(|Δc₁| + |Δc₂| + |Δc₃|)² / 2σc²)`;
+    /// - reflect-101 borders. OpenCV's other `borderType`s map to [`Params::border`]:
+    ///   `BORDER_REPLICATE` is [`Border::Replicate`], `BORDER_REFLECT` [`Border::Reflect`],
+    ///   `BORDER_CONSTANT` `Border::Constant(0.0)` (its default value); `BORDER_WRAP` has no
+    ///   counterpart;
+    /// - a sigma `≤ 1e-6` copies the image (OpenCV 5 returns `src` unchanged; earlier releases
+    ///   replaced a sigma `≤ 0` by 1, opencv/opencv#22886). A NaN sigma copies too: OpenCV's
+    ///   result for it depends on the build (the IPP build copies, its own code writes
+    ///   garbage). An infinite sigma is a weight of 1: `σs = ∞` weighs all taps alike,
+    ///   `σc = ∞` is a Gaussian blur.
+    ///
+    /// Results are those of the exact filter on these semantics, within the crate's accuracy
+    /// bound. OpenCV's are approximations of the same, and differ by design:
+    ///
+    /// - `u8`: OpenCV sums in `f32` and rounds half to even; this crate rounds the near-exact
+    ///   value half up. At most 1 apart, on about 1 sample in 100,000 in the parity test. The
+    ///   x86-64 builds that route the filter to Intel IPP (the `opencv-python` wheels) truncate
+    ///   instead of rounding for one-channel images at radius 1 and 2: there about half the
+    ///   samples are 1 lower than here.
+    /// - `f32`: OpenCV's own code reads the colour weight from a table of 4096 bins per channel
+    ///   spanning the whole image's `(max - min)·channels`, interpolated linearly. Where that
+    ///   span is large against `σc` the table is coarse and the results part: one outlier of
+    ///   10⁶ in noise of σ = 10, filtered with `σc = 10`, moves OpenCV's result by up to
+    ///   1.8σc. The IPP build computes the weights without the table and agrees with this
+    ///   crate to within a few `f32` roundings.
+    ///
+    /// u16 and 4-channel images, which OpenCV refuses, follow the same rules (alpha kept, as
+    /// for every preset). `cli/tests/opencv_parity.rs` checks all of this against OpenCV
+    /// itself.
     ///
     /// ```
-    /// let p = bilateral::Params::opencv(5, 75.0, 75.0);
-    /// assert_eq!(p.get_radius(), 2);
-    /// assert_eq!(bilateral::Params::opencv(0, 20.0, 3.0).get_radius(), 4); // round(4.5), to even
+    /// use bilateral::Params;
+    /// assert_eq!(Params::opencv(5, 75.0, 75.0).get_radius(), 2);
+    /// assert_eq!(Params::opencv(0, 20.0, 3.0).get_radius(), 4); // cvRound(4.5), to even
+    /// assert_eq!(Params::opencv(5, 0.0, 3.0).get_radius(), 0); // copies, as OpenCV 5
     /// ```
     pub fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
-        let positive_or_one = |s: f64| if s > 0.0 { s } else { 1.0 };
-        let (sigma_color, sigma_space) =
-            (positive_or_one(sigma_color), positive_or_one(sigma_space));
-        let radius = if d <= 0 {
-            // OpenCV's cvRound rounds half to even.
-            (sigma_space * 1.5).round_ties_even().min(MAX_RADIUS as f64) as usize
-        } else {
-            (d / 2) as usize
-        };
-        Params::new()
-            .radius(radius.max(1))
-            .sigma_space(sigma_space)
-            .sigma_range(sigma_color)
+        /// OpenCV 5's `eps`: a sigma at or below it copies the image.
+        const MIN_SIGMA: f64 = 1e-6;
+        let preset = Params::new()
             .window(Window::Disc)
             .distance(ColorDistance::L1)
-            .border(Border::Reflect101)
+            .border(Border::Reflect101);
+        // Written so that NaN copies as well.
+        if !(sigma_color > MIN_SIGMA && sigma_space > MIN_SIGMA) {
+            return preset.radius(0);
+        }
+        let radius = if d > 0 {
+            (d / 2) as usize
+        } else {
+            let r = (1.5 * sigma_space).round_ties_even();
+            // cvRound's overflow value, INT_MIN, which OpenCV's `max(radius, 1)` makes 1.
+            if r < 2_147_483_648.0 { r as usize } else { 1 }
+        };
+        // α and β rather than sigmas, so that an infinite sigma gives OpenCV's weight of 1;
+        // for finite sigmas they are what `sigma_space` and `sigma_range` would resolve to.
+        preset
+            .radius(radius.max(1))
+            .alpha(0.5 / (sigma_space * sigma_space))
+            .beta(0.5 / (sigma_color * sigma_color))
     }
 
     /// Window radius: the window spans `2r+1` pixels each way. 0 copies the image.
@@ -467,6 +507,51 @@ mod tests {
         assert!("constant:".parse::<Border>().is_err());
         assert!("wrap".parse::<Border>().is_err());
         assert!("circle".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn opencv_preset_follows_opencv_5() {
+        let radius = |d, c, s| Params::opencv(d, c, s).get_radius();
+        assert_eq!([radius(3, 30.0, 3.0), radius(4, 30.0, 3.0)], [1, 2]);
+        // d ≤ 0: cvRound(1.5·σs), half to even, at least 1.
+        assert_eq!(radius(0, 30.0, 5.0 / 3.0), 2);
+        assert_eq!(radius(-1, 30.0, 3.0), 4);
+        assert_eq!(radius(0, 30.0, 0.2), 1);
+        assert_eq!(radius(0, 30.0, f64::INFINITY), 1);
+        assert_eq!(radius(0, 30.0, 1e12), 1);
+        // Past MAX_RADIUS it is an error, not a silently smaller window.
+        assert_eq!(radius(0, 30.0, 100.0), 150);
+        assert!(matches!(
+            Params::opencv(0, 30.0, 100.0).validate(),
+            Err(Error::RadiusTooLarge { radius: 150, .. })
+        ));
+        // A sigma ≤ 1e-6, or NaN, copies.
+        for (c, s) in [
+            (0.0, 3.0),
+            (30.0, -1.0),
+            (1e-6, 3.0),
+            (f64::NAN, 3.0),
+            (30.0, f64::NAN),
+        ] {
+            assert_eq!(radius(5, c, s), 0, "{c} {s}");
+            assert!(Params::opencv(5, c, s).validate().is_ok());
+        }
+        assert_eq!(radius(5, 1.1e-6, 3.0), 2);
+        let r = Params::opencv(5, 30.0, 3.0).resolve::<u8>().unwrap();
+        let s = Params::new()
+            .sigma_range(30.0)
+            .sigma_space(3.0)
+            .resolve::<u8>()
+            .unwrap();
+        assert_eq!((r.alpha, r.beta), (s.alpha, s.beta));
+        assert_eq!(
+            (r.window, r.distance, r.border),
+            (Window::Disc, ColorDistance::L1, Border::Reflect101)
+        );
+        let r = Params::opencv(5, f64::INFINITY, f64::INFINITY)
+            .resolve::<f32>()
+            .unwrap();
+        assert_eq!((r.alpha, r.beta), (0.0, 0.0));
     }
 
     #[test]

@@ -137,8 +137,10 @@ pub extern "C" fn bilateral_params_default() -> BilateralParams {
 }
 
 /// OpenCV's `cv::bilateralFilter(src, dst, d, sigmaColor, sigmaSpace)`: radius `d / 2`, or
-/// `round(1.5 * sigma_space)` when `d <= 0` (at most 64), at least 1; the disc window; the L1
-/// colour distance; reflect-101 borders. A sigma <= 0 or NaN becomes 1, as in OpenCV. The other
+/// `round(1.5 * sigma_space)` (half to even) when `d <= 0`, at least 1; the disc window; the L1
+/// colour distance; reflect-101 borders; `alpha` and `beta` from the sigmas. A sigma <= 1e-6 or
+/// NaN gives radius 0, a copy, as in OpenCV 5; an infinite sigma weighs every tap alike. A
+/// radius above 64 makes the filter calls return `BILATERAL_STATUS_RADIUS_TOO_LARGE`. The other
 /// fields are the defaults.
 #[unsafe(no_mangle)]
 pub extern "C" fn bilateral_params_opencv(

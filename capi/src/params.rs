@@ -134,18 +134,26 @@ impl Default for BilateralParams {
 
 impl BilateralParams {
     /// OpenCV's `cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)`, as
-    /// [`Params::opencv`].
+    /// [`Params::opencv`]: its radius, and its α and β where it sets them (a sigma ≤ 1e-6
+    /// gives radius 0, a copy, with the default sigmas).
     pub fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
         let p = Params::opencv(d, sigma_color, sigma_space);
-        BilateralParams {
-            radius: p.get_radius() as u32,
-            sigma_space: p.get_sigma_space().expect("the preset sets sigmas"),
-            sigma_range: p.get_sigma_range().expect("the preset sets sigmas"),
+        let mut c = BilateralParams {
+            radius: u32::try_from(p.get_radius()).unwrap_or(u32::MAX),
             window: BILATERAL_WINDOW_DISC,
             distance: BILATERAL_DISTANCE_L1,
             border: BILATERAL_BORDER_REFLECT101,
             ..Self::default()
+        };
+        if let Some(alpha) = p.get_alpha() {
+            c.spatial_mode = BILATERAL_SPATIAL_ALPHA;
+            c.alpha = alpha;
         }
+        if let Some(beta) = p.get_beta() {
+            c.range_mode = BILATERAL_RANGE_BETA;
+            c.beta = beta;
+        }
+        c
     }
 
     /// The library's parameters, or [`BilateralStatus::InvalidEnum`] if a choice field holds
@@ -211,7 +219,13 @@ mod tests {
             BilateralParams::opencv(5, 75.0, 30.0).to_params(),
             Ok(Params::opencv(5, 75.0, 30.0))
         );
-        for (d, color, space) in [(0, 20.0, 3.0), (-3, -1.0, 0.0), (9, f64::NAN, 200.0)] {
+        for (d, color, space) in [
+            (0, 20.0, 3.0),
+            (-3, -1.0, 0.0),
+            (9, f64::NAN, 200.0),
+            (5, f64::INFINITY, 2.0),
+            (0, 10.0, 1e12),
+        ] {
             assert_eq!(
                 BilateralParams::opencv(d, color, space).to_params(),
                 Ok(Params::opencv(d, color, space)),

@@ -120,7 +120,8 @@ pub struct FilterArgs {
           conflicts_with_all = ["radius", "sigma_range", "alpha", "beta"])]
     pub preset: Option<Preset>,
 
-    /// OpenCV's d (with --preset opencv): radius d/2, or round(1.5·sigma-space) when d ≤ 0
+    /// OpenCV's d (with --preset opencv): radius d/2, or round(1.5·sigma-space) (half to even)
+    /// when d ≤ 0; at least 1
     #[arg(
         short = 'd',
         value_name = "D",
@@ -129,7 +130,8 @@ pub struct FilterArgs {
     )]
     pub diameter: Option<i32>,
 
-    /// OpenCV's sigmaColor (with --preset opencv), in the sample's units; ≤ 0 becomes 1
+    /// OpenCV's sigmaColor (with --preset opencv), in the sample's units. As in OpenCV 5, a
+    /// sigma ≤ 1e-6 copies the image
     #[arg(
         long,
         value_name = "C",

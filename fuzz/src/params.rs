@@ -472,21 +472,30 @@ impl Model {
 
     /// `Params::opencv` as documented.
     fn opencv(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
-        let positive_or_one = |s: f64| if s > 0.0 { s } else { 1.0 };
-        let (sc, ss) = (positive_or_one(sigma_color), positive_or_one(sigma_space));
+        let preset = Model {
+            window: Window::Disc,
+            distance: ColorDistance::L1,
+            border: Border::Reflect101,
+            ..Model::new()
+        };
+        let copies = sigma_color.is_nan() || sigma_space.is_nan();
+        if copies || sigma_color <= 1e-6 || sigma_space <= 1e-6 {
+            return Model {
+                radius: 0,
+                ..preset
+            };
+        }
         let radius = if d <= 0 {
-            (ss * 1.5).round_ties_even().min(MAX_RADIUS as f64) as usize
+            let r = (sigma_space * 1.5).round_ties_even();
+            if r >= 2f64.powi(31) { 1 } else { r as usize }
         } else {
             (d / 2) as usize
         };
         Model {
             radius: radius.max(1),
-            spatial: Spatial::Sigma(ss),
-            range: Range::Sigma(sc),
-            window: Window::Disc,
-            distance: ColorDistance::L1,
-            border: Border::Reflect101,
-            ..Model::new()
+            spatial: Spatial::Alpha(0.5 / (sigma_space * sigma_space)),
+            range: Range::Beta(0.5 / (sigma_color * sigma_color)),
+            ..preset
         }
     }
 
