@@ -6,9 +6,10 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::convert;
 use crate::kernel::{RowInput, filter_row, weigh_row};
 use crate::lanes::Lanes;
+use crate::{Error, Sample};
 
 /// A compiled variant of the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,19 +125,30 @@ type RowFn = unsafe fn(&RowInput<'_>, &mut [f32]);
 /// A compiled kernel that computes weights ahead, writing taps a stride apart.
 type WeighFn = unsafe fn(&RowInput<'_>, &mut [f32], usize);
 
-/// The three kernels of one backend, channel count and distance: filtering with weights
-/// computed in place, filtering with weights computed ahead, and computing weights ahead.
-#[derive(Clone, Copy)]
-struct RowFns {
+/// A compiled conversion of one row of samples into planes: `(planes, padded, lead, row)`,
+/// whether every sample is valid (see [`convert::deinterleave`]).
+type DeinterleaveFn<T> = unsafe fn(&mut [f32], usize, usize, &[T]) -> bool;
+
+/// A compiled conversion of one row of results back: `(dst, src, planes, columns)` (see
+/// [`convert::interleave`]).
+type InterleaveFn<T> = unsafe fn(&mut [T], &[T], &[f32], usize);
+
+/// The kernels of one backend, sample type, channel count and distance: filtering with weights
+/// computed in place, filtering with weights computed ahead, computing weights ahead, and the
+/// conversions of rows in and out.
+struct RowFns<T> {
     direct: RowFn,
     shared: RowFn,
     weigh: WeighFn,
+    deinterleave: DeinterleaveFn<T>,
+    interleave: InterleaveFn<T>,
 }
 
 /// Instantiates the kernels for one lane type, inside functions compiled with the features it
-/// needs: `$filter` for both filtering modes, `$weigh` for computing weights ahead.
+/// needs: `$filter` for both filtering modes, `$weigh` for computing weights ahead, `$to` and
+/// `$from` for the conversions (which the compiler vectorises with those features).
 macro_rules! row_fns {
-    ($filter:ident, $weigh:ident, $lanes:ty $(, $feature:literal)?) => {
+    ($filter:ident, $weigh:ident, $to:ident, $from:ident, $lanes:ty $(, $feature:literal)?) => {
         /// # Safety
         /// The lane type's CPU features must be available; `row` carries weights exactly when
         /// `SHARED`.
@@ -161,17 +173,62 @@ macro_rules! row_fns {
             // SAFETY: as above.
             unsafe { weigh_row::<$lanes, NC, L1>(row, out, stride) }
         }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn $to<T: Sample, const C: usize>(
+            planes: &mut [f32],
+            padded: usize,
+            lead: usize,
+            row: &[T],
+        ) -> bool {
+            convert::deinterleave::<T, C>(planes, padded, lead, row)
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn $from<T: Sample, const C: usize>(
+            dst: &mut [T],
+            src: &[T],
+            planes: &[f32],
+            columns: usize,
+        ) {
+            convert::interleave::<T, C>(dst, src, planes, columns)
+        }
     };
 }
 
-row_fns!(row_scalar, weigh_scalar, f32);
-row_fns!(row_portable, weigh_portable, wide::f32x8);
+row_fns!(
+    row_scalar,
+    weigh_scalar,
+    rows_in_scalar,
+    rows_out_scalar,
+    f32
+);
+row_fns!(
+    row_portable,
+    weigh_portable,
+    rows_in_portable,
+    rows_out_portable,
+    wide::f32x8
+);
 #[cfg(target_arch = "x86_64")]
-row_fns!(row_avx2, weigh_avx2, crate::lanes::avx2::Avx2, "avx2,fma");
+row_fns!(
+    row_avx2,
+    weigh_avx2,
+    rows_in_avx2,
+    rows_out_avx2,
+    crate::lanes::avx2::Avx2,
+    "avx2,fma"
+);
 #[cfg(target_arch = "x86_64")]
 row_fns!(
     row_avx512,
     weigh_avx512,
+    rows_in_avx512,
+    rows_out_avx512,
     crate::lanes::avx512::Avx512,
     "avx512f"
 );
@@ -180,28 +237,28 @@ row_fns!(
 /// unrolled [`UNROLL`](crate::kernel::UNROLL) times, tile it exactly.
 pub(crate) const LANE_MULTIPLE: usize = 32;
 
-/// The row kernels of one backend for one channel count and distance, known to be runnable.
-#[derive(Clone, Copy)]
-pub(crate) struct Kernel {
-    fns: RowFns,
+/// The row kernels and conversions of one backend for one sample type, channel count and
+/// distance, known to be runnable.
+pub(crate) struct Kernel<T> {
+    fns: RowFns<T>,
     channels: usize,
 }
 
-impl Kernel {
-    /// The kernels of `backend` for `channels` colour channels (1 to 4) filtered jointly, under
-    /// the L1 distance or the Euclidean one.
+impl<T: Sample> Kernel<T> {
+    /// The kernels of `backend` for images of `channels` channels (1 to 4), of which `joint`
+    /// colour channels are filtered together, under the L1 distance or the Euclidean one.
     ///
     /// # Panics
-    /// If `backend` is not available on this CPU, or `channels` is not 1 to 4.
-    pub(crate) fn new(backend: Backend, channels: usize, l1: bool) -> Self {
+    /// If `backend` is not available on this CPU, or a channel count is not 1 to 4.
+    pub(crate) fn new(backend: Backend, channels: usize, joint: usize, l1: bool) -> Self {
         assert!(backend.is_available(), "backend {backend} is not available");
         Kernel {
-            fns: row_fns(backend, channels, l1),
-            channels,
+            fns: row_fns(backend, channels, joint, l1),
+            channels: joint,
         }
     }
 
-    /// Filters one row into `channels` planes of `row.columns()` results at the start of `out`,
+    /// Filters one row into `joint` planes of `row.columns()` results at the start of `out`,
     /// with the weights `row` carries or computing them.
     ///
     /// # Panics
@@ -229,22 +286,40 @@ impl Kernel {
         // SAFETY: as in `filter`.
         unsafe { (self.fns.weigh)(row, out, stride) }
     }
+
+    /// [`convert::deinterleave`] for the image's channel count.
+    pub(crate) fn deinterleave(
+        &self,
+        planes: &mut [f32],
+        padded: usize,
+        lead: usize,
+        row: &[T],
+    ) -> bool {
+        // SAFETY: `new` asserted that the backend is available; the conversion is safe code.
+        unsafe { (self.fns.deinterleave)(planes, padded, lead, row) }
+    }
+
+    /// [`convert::interleave`] for the image's channel count.
+    pub(crate) fn interleave(&self, dst: &mut [T], src: &[T], planes: &[f32], columns: usize) {
+        // SAFETY: as in `deinterleave`.
+        unsafe { (self.fns.interleave)(dst, src, planes, columns) }
+    }
 }
 
 /// The only place that chooses code by backend. Callers must check availability.
-fn row_fns(backend: Backend, channels: usize, l1: bool) -> RowFns {
+fn row_fns<T: Sample>(backend: Backend, channels: usize, joint: usize, l1: bool) -> RowFns<T> {
     macro_rules! variants {
-        ($f:ident, $w:ident) => {{
+        ($f:ident, $w:ident, $to:ident, $from:ident) => {{
             macro_rules! modes {
                 ($nc:literal, $l1:literal) => {
-                    RowFns {
-                        direct: $f::<$nc, $l1, false> as RowFn,
-                        shared: $f::<$nc, $l1, true> as RowFn,
-                        weigh: $w::<$nc, $l1> as WeighFn,
-                    }
+                    (
+                        $f::<$nc, $l1, false> as RowFn,
+                        $f::<$nc, $l1, true> as RowFn,
+                        $w::<$nc, $l1> as WeighFn,
+                    )
                 };
             }
-            match (channels, l1) {
+            let (direct, shared, weigh) = match (joint, l1) {
                 (1, _) => modes!(1, false),
                 (2, false) => modes!(2, false),
                 (2, true) => modes!(2, true),
@@ -252,17 +327,36 @@ fn row_fns(backend: Backend, channels: usize, l1: bool) -> RowFns {
                 (3, true) => modes!(3, true),
                 (4, false) => modes!(4, false),
                 (4, true) => modes!(4, true),
-                _ => panic!("{channels} colour channels"),
+                _ => panic!("{joint} colour channels"),
+            };
+            let (deinterleave, interleave): (DeinterleaveFn<T>, InterleaveFn<T>) = match channels {
+                1 => ($to::<T, 1>, $from::<T, 1>),
+                2 => ($to::<T, 2>, $from::<T, 2>),
+                3 => ($to::<T, 3>, $from::<T, 3>),
+                4 => ($to::<T, 4>, $from::<T, 4>),
+                _ => panic!("{channels} channels"),
+            };
+            RowFns {
+                direct,
+                shared,
+                weigh,
+                deinterleave,
+                interleave,
             }
         }};
     }
     match backend {
-        Backend::Scalar => variants!(row_scalar, weigh_scalar),
-        Backend::Portable => variants!(row_portable, weigh_portable),
+        Backend::Scalar => variants!(row_scalar, weigh_scalar, rows_in_scalar, rows_out_scalar),
+        Backend::Portable => variants!(
+            row_portable,
+            weigh_portable,
+            rows_in_portable,
+            rows_out_portable
+        ),
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => variants!(row_avx2, weigh_avx2),
+        Backend::Avx2 => variants!(row_avx2, weigh_avx2, rows_in_avx2, rows_out_avx2),
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => variants!(row_avx512, weigh_avx512),
+        Backend::Avx512 => variants!(row_avx512, weigh_avx512, rows_in_avx512, rows_out_avx512),
         #[cfg(not(target_arch = "x86_64"))]
         Backend::Avx2 | Backend::Avx512 => unreachable!("checked available above"),
     }

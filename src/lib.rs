@@ -54,6 +54,7 @@
 
 mod backend;
 mod border;
+mod convert;
 mod error;
 mod filter;
 #[cfg(feature = "image")]

@@ -28,7 +28,7 @@ use crate::weights::{Tap, neg_log2_beta, taps};
 use crate::{Border, ColorDistance, Plane, PlaneMut, Sample};
 
 /// Everything a pass needs, derived once per call from the parameters and the geometry.
-pub(crate) struct Pass {
+pub(crate) struct Pass<T: Sample> {
     width: usize,
     height: usize,
     channels: usize,
@@ -40,7 +40,7 @@ pub(crate) struct Pass {
     border: Border,
     taps: Vec<Tap>,
     neg_log2_beta: f32,
-    kernel: Kernel,
+    kernel: Kernel<T>,
     /// Columns the kernel computes: the width rounded up to [`LANE_MULTIPLE`].
     columns: usize,
     /// Ring columns left of image column 0: `2r`, the reach of a weight computed ahead for
@@ -62,7 +62,7 @@ pub(crate) struct Pass {
     tile_height: usize,
 }
 
-impl Pass {
+impl<T: Sample> Pass<T> {
     pub(crate) fn new(p: &Resolved, width: usize, height: usize, channels: usize) -> Self {
         let has_alpha = channels == 2 || channels == 4;
         let filtered = if has_alpha && !p.filter_alpha {
@@ -112,7 +112,7 @@ impl Pass {
             border: p.border,
             taps,
             neg_log2_beta: neg_log2_beta(p.beta),
-            kernel: Kernel::new(p.backend, joint, l1),
+            kernel: Kernel::new(p.backend, channels, joint, l1),
             columns,
             lead,
             weighed,
@@ -133,11 +133,7 @@ impl Pass {
 
     /// Runs the pass from `src` into `dst` (same geometry). `Err(())` if a sample of `src` is
     /// not valid; `dst` is then partly written.
-    pub(crate) fn run<T: Sample>(
-        &self,
-        src: &Plane<'_, T>,
-        dst: &mut PlaneMut<'_, T>,
-    ) -> Result<(), ()> {
+    pub(crate) fn run(&self, src: &Plane<'_, T>, dst: &mut PlaneMut<'_, T>) -> Result<(), ()> {
         let stride = dst.layout.stride;
         let span = dst.layout.span();
         let rows_per_chunk = self.tile_height.min(self.height);
@@ -154,7 +150,7 @@ impl Pass {
             )
     }
 
-    fn tile<T: Sample>(
+    fn tile(
         &self,
         src: &Plane<'_, T>,
         rows: std::ops::Range<usize>,
@@ -290,24 +286,13 @@ impl Pass {
     }
 
     /// Converts input row `yy` (any integer: the border folds it) into a ring slot.
-    fn fill_slot<T: Sample>(
-        &self,
-        slot: &mut [f32],
-        src: &Plane<'_, T>,
-        yy: isize,
-    ) -> Result<(), ()> {
+    fn fill_slot(&self, slot: &mut [f32], src: &Plane<'_, T>, yy: isize) -> Result<(), ()> {
         let Some(sy) = fold(yy, self.height, self.border) else {
             slot.fill(self.constant());
             return Ok(());
         };
         let row = src.row(sy);
-        let valid = match self.channels {
-            1 => deinterleave::<T, 1>(slot, self.padded, self.lead, row),
-            2 => deinterleave::<T, 2>(slot, self.padded, self.lead, row),
-            3 => deinterleave::<T, 3>(slot, self.padded, self.lead, row),
-            _ => deinterleave::<T, 4>(slot, self.padded, self.lead, row),
-        };
-        if !valid {
+        if !self.kernel.deinterleave(slot, self.padded, self.lead, row) {
             return Err(());
         }
         for plane in slot.chunks_exact_mut(self.padded) {
@@ -322,7 +307,7 @@ impl Pass {
     /// alpha channel copied.
     /// `Err(())` if a kept alpha sample is not valid: the filtered channels were checked as
     /// they entered the ring, the alpha channel never enters it.
-    fn store_row<T: Sample>(&self, dst: &mut [T], src: &[T], out: &[f32]) -> Result<(), ()> {
+    fn store_row(&self, dst: &mut [T], src: &[T], out: &[f32]) -> Result<(), ()> {
         let ch = self.channels;
         if T::IS_FLOAT
             && self.filtered < ch
@@ -333,83 +318,9 @@ impl Pass {
             return Err(());
         }
         let planes = &out[..self.filtered * self.columns];
-        match self.channels {
-            1 => store::<T, 1>(dst, src, planes, self.columns),
-            2 => store::<T, 2>(dst, src, planes, self.columns),
-            3 => store::<T, 3>(dst, src, planes, self.columns),
-            _ => store::<T, 4>(dst, src, planes, self.columns),
-        }
+        self.kernel.interleave(dst, src, planes, self.columns);
         Ok(())
     }
-}
-
-/// Interleaves `C`-channel results: channel `c` of pixel `x` is `src` moved by
-/// `planes[c·columns + x]` for each plane given, and copied from `src` past them (a kept
-/// alpha). `C` and the number of planes are constants in each loop, so that each case compiles
-/// to its own branch-free loop.
-#[inline(always)]
-fn store<T: Sample, const C: usize>(dst: &mut [T], src: &[T], planes: &[f32], columns: usize) {
-    let width = dst.len() / C;
-    let mut planes = planes.chunks_exact(columns);
-    let views: [&[f32]; C] =
-        std::array::from_fn(|_| planes.next().map_or(&[][..], |p| &p[..width]));
-    let pixels = dst.chunks_exact_mut(C).zip(src.chunks_exact(C)).enumerate();
-    if views[C - 1].is_empty() {
-        for (x, (d, s)) in pixels {
-            for c in 0..C - 1 {
-                d[c] = s[c].offset_by(views[c][x]);
-            }
-            d[C - 1] = s[C - 1];
-        }
-    } else {
-        for (x, (d, s)) in pixels {
-            for c in 0..C {
-                d[c] = s[c].offset_by(views[c][x]);
-            }
-        }
-    }
-}
-
-/// `planes[c·padded + lead + x] = row[x·C + c]` as `f32`, for each plane of `planes` (the
-/// filtered channels), in one pass over the row; whether every sample is valid. `C` is a
-/// constant so that each case compiles to its own loop, and the check does not stop early so
-/// that the loop vectorises.
-#[inline(always)]
-fn deinterleave<T: Sample, const C: usize>(
-    planes: &mut [f32],
-    padded: usize,
-    lead: usize,
-    row: &[T],
-) -> bool {
-    let width = row.len() / C;
-    let filtered = planes.len() / padded;
-    let mut valid = true;
-    if filtered == C {
-        // A plane per channel: all written in the same loop.
-        let mut planes = planes.chunks_exact_mut(padded);
-        let views: [&mut [f32]; C] = std::array::from_fn(|_| {
-            let plane = planes.next().expect("C planes");
-            &mut plane[lead..lead + width]
-        });
-        for (x, px) in row.chunks_exact(C).enumerate() {
-            for c in 0..C {
-                let v = px[c].to_f32();
-                valid &= !T::IS_FLOAT || is_valid_value(v);
-                views[c][x] = v;
-            }
-        }
-    } else {
-        for (c, plane) in planes.chunks_exact_mut(padded).enumerate() {
-            for (d, px) in plane[lead..lead + width]
-                .iter_mut()
-                .zip(row.chunks_exact(C))
-            {
-                *d = px[c].to_f32();
-                valid &= !T::IS_FLOAT || is_valid_value(*d);
-            }
-        }
-    }
-    valid
 }
 
 /// Weight rings larger than this per tile are not used, to bound the scratch memory: weights
@@ -431,7 +342,7 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(pass: &Pass) -> Self {
+    fn new<T: Sample>(pass: &Pass<T>) -> Self {
         Scratch {
             ring: vec![0.0; (2 * pass.radius + 1) * pass.slot_len()],
             out: vec![0.0; pass.filtered * pass.columns],
@@ -507,8 +418,8 @@ mod tests {
                 .tile_height(tile)
                 .resolve::<f32>()
                 .unwrap();
-            let shared = Pass::new(&params, w, h, c);
-            let mut direct = Pass::new(&params, w, h, c);
+            let shared = Pass::<f32>::new(&params, w, h, c);
+            let mut direct = Pass::<f32>::new(&params, w, h, c);
             direct.forward.clear();
             let plane = Plane::new(&src, layout).unwrap();
             let (mut a, mut b) = (vec![0.0f32; src.len()], vec![0.0f32; src.len()]);
