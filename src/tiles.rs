@@ -1,9 +1,12 @@
 //! One pass of the filter: row tiles dispatched over rayon, each with a ring of converted rows.
 //!
 //! A tile of output rows `[y0, y1)` keeps a ring of `2r+1` input rows, each converted to `f32`,
-//! split into one plane per filtered channel and padded by the border rule: `2r` columns on the
-//! left, and on the right enough to round the width up to [`LANE_MULTIPLE`] plus the reach of
-//! the weights computed ahead. Moving to the next output row converts one new input row.
+//! split into one plane per filtered channel and padded by the border rule: on the left, the
+//! reach of the weights computed ahead, and on the right enough to round the width up to
+//! [`LANE_MULTIPLE`] plus that reach. Moving to the next output row converts one new input row.
+//! Every plane, and the column 0 of every plane, starts on a 64-byte boundary, as does every
+//! row of weights and of results: vectors of pixels from column 0 are aligned loads, and only
+//! taps with `dx ≠ 0` load across cache lines.
 //!
 //! For small windows the tile also keeps a ring of `r+1` rows of weights computed ahead, one
 //! row per forward tap (see the kernel's trick 7): row `y`'s are computed as it is reached and
@@ -43,11 +46,14 @@ pub(crate) struct Pass<T: Sample> {
     kernel: Kernel<T>,
     /// Columns the kernel computes: the width rounded up to [`LANE_MULTIPLE`].
     columns: usize,
-    /// Ring columns left of image column 0: `2r`, the reach of a weight computed ahead for
-    /// column `-r`.
+    /// Ring columns left of image column 0: `ahead + r` (the reach of a weight computed ahead
+    /// for column `-ahead`) rounded up to [`ALIGN`].
     lead: usize,
-    /// Columns whose weights are computed ahead, from image column `-r`: `columns + 2r`
-    /// rounded up to [`LANE_MULTIPLE`].
+    /// Columns left of image column 0 whose weights are computed ahead: `r` rounded up to
+    /// [`ALIGN`], so that the weights of column 0 are aligned too.
+    ahead: usize,
+    /// Columns whose weights are computed ahead, from image column `-ahead`: up to column
+    /// `columns + r`, rounded up to [`LANE_MULTIPLE`].
     weighed: usize,
     /// Samples per channel plane of a ring row: `lead + weighed`, enough for every load.
     padded: usize,
@@ -77,8 +83,9 @@ impl<T: Sample> Pass<T> {
         let l1 = p.distance == ColorDistance::L1;
         let r = p.radius;
         let columns = width.div_ceil(LANE_MULTIPLE) * LANE_MULTIPLE;
-        let lead = 2 * r;
-        let weighed = (columns + 2 * r).div_ceil(LANE_MULTIPLE) * LANE_MULTIPLE;
+        let ahead = r.next_multiple_of(ALIGN);
+        let lead = (ahead + r).next_multiple_of(ALIGN);
+        let weighed = (ahead + columns + r).next_multiple_of(LANE_MULTIPLE);
         let padded = lead + weighed;
         let edge_columns = (0..lead)
             .chain(lead + width..padded)
@@ -115,6 +122,7 @@ impl<T: Sample> Pass<T> {
             kernel: Kernel::new(p.backend, channels, joint, l1),
             columns,
             lead,
+            ahead,
             weighed,
             padded,
             pairs,
@@ -185,7 +193,8 @@ impl<T: Sample> Pass<T> {
                     } else {
                         (y, 0)
                     };
-                    tap_at.weight_at = self.weights_at(wy, group, f) + (r + wx) as usize;
+                    tap_at.weight_at =
+                        self.weights_at(wy, group, f) + (self.ahead as isize + wx) as usize;
                 }
                 let input = RowInput::new(
                     &scratch.ring,
@@ -212,14 +221,14 @@ impl<T: Sample> Pass<T> {
     }
 
     /// Computes ahead the weights of row `y`'s forward taps that go down `min_dy` rows or
-    /// more, for the columns `[-r, weighed - r)`, when weights are shared.
+    /// more, for the columns `[-ahead, weighed - ahead)`, when weights are shared.
     fn weigh(&self, y: isize, min_dy: isize, scratch: &mut Scratch) {
         let first = self
             .forward
             .iter()
             .position(|&k| self.taps[k].dy >= min_dy)
             .unwrap_or(self.forward.len());
-        let r = self.radius;
+        let ahead = self.ahead;
         for group in 0..self.groups() {
             let shift = group * self.padded;
             scratch.forward.clear();
@@ -227,7 +236,7 @@ impl<T: Sample> Pass<T> {
                 .forward
                 .extend(self.forward[first..].iter().map(|&k| TapAt {
                     at: self.slot_of(y + self.taps[k].dy) + shift + self.lead_at(self.taps[k].dx)
-                        - r,
+                        - ahead,
                     log2_spatial: self.taps[k].log2_spatial,
                     weight_at: 0,
                 }));
@@ -238,7 +247,7 @@ impl<T: Sample> Pass<T> {
                 &scratch.ring,
                 self.padded,
                 self.joint,
-                self.slot_of(y) + shift + self.lead - r,
+                self.slot_of(y) + shift + self.lead - ahead,
                 &scratch.forward,
                 self.neg_log2_beta,
                 self.weighed,
@@ -271,7 +280,7 @@ impl<T: Sample> Pass<T> {
     }
 
     /// Where the weights of row `y`'s forward tap `f`, for group `group`, start in the ring
-    /// of `r + 1` weight rows (at image column `-r`).
+    /// of `r + 1` weight rows (at image column `-ahead`).
     fn weights_at(&self, y: isize, group: usize, f: usize) -> usize {
         let rows = self.radius as isize + 1;
         let slot = y.rem_euclid(rows) as usize * self.groups() + group;
@@ -330,22 +339,54 @@ impl<T: Sample> Pass<T> {
 /// radii up to 4 share.
 const SHARED_WEIGHTS_BUDGET: usize = 4 << 20;
 
+/// `f32`s in 64 bytes, the widest vector and a cache line.
+const ALIGN: usize = 16;
+
+/// A zeroed buffer of `f32` whose first element is on a 64-byte boundary.
+struct Aligned {
+    buf: Vec<f32>,
+    start: usize,
+    len: usize,
+}
+
+impl Aligned {
+    fn zeroed(len: usize) -> Self {
+        let buf = vec![0.0; len + ALIGN - 1];
+        // An f32 pointer is 4-byte aligned, so at most ALIGN - 1 elements are skipped.
+        let start = buf.as_ptr().align_offset(64).min(ALIGN - 1);
+        Aligned { buf, start, len }
+    }
+}
+
+impl std::ops::Deref for Aligned {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.buf[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for Aligned {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.buf[self.start..self.start + self.len]
+    }
+}
+
 /// Per-tile working memory.
 struct Scratch {
-    ring: Vec<f32>,
-    out: Vec<f32>,
+    ring: Aligned,
+    out: Aligned,
     taps: Vec<TapAt>,
     /// The forward taps of the row being weighed.
     forward: Vec<TapAt>,
     /// `r + 1` rows of weights computed ahead, empty when they are computed in place.
-    weights: Vec<f32>,
+    weights: Aligned,
 }
 
 impl Scratch {
     fn new<T: Sample>(pass: &Pass<T>) -> Self {
         Scratch {
-            ring: vec![0.0; (2 * pass.radius + 1) * pass.slot_len()],
-            out: vec![0.0; pass.filtered * pass.columns],
+            ring: Aligned::zeroed((2 * pass.radius + 1) * pass.slot_len()),
+            out: Aligned::zeroed(pass.filtered * pass.columns),
             taps: pass
                 .taps
                 .iter()
@@ -356,13 +397,9 @@ impl Scratch {
                 })
                 .collect(),
             forward: Vec::with_capacity(pass.forward.len()),
-            weights: vec![
-                0.0;
-                (pass.radius + 1)
-                    * pass.groups()
-                    * pass.forward.len()
-                    * pass.weight_stride()
-            ],
+            weights: Aligned::zeroed(
+                (pass.radius + 1) * pass.groups() * pass.forward.len() * pass.weight_stride(),
+            ),
         }
     }
 }

@@ -6,12 +6,14 @@
 //! costs one `2^x` of one merged argument. `x ≤ 0` always.
 //!
 //! `2^x` is computed as:
-//! 1. Range reduction: `k = round(x)` by the `1.5·2^23` trick (add, subtract), `f = x - k`,
-//!    `f ∈ [-0.5, 0.5]`. For `|x| < 2^22` both steps are exact.
+//! 1. Range reduction: `k = round(x)`, `f = x - k`, `f ∈ [-0.5, 0.5]`, both exact. AVX-512
+//!    rounds with `vrndscaleps`; the other backends with the `1.5·2^23` trick (add, subtract),
+//!    exact for `|x| < 2^22` (lanes beyond are dropped in step 4 anyway).
 //! 2. `p(f) = 1 + f·(c1 + f·(c2 + f·(c3 + f·(c4 + f·c5))))`, a degree-5 polynomial fitted to
 //!    minimise the maximum relative error of `2^f` on `[-0.5, 0.5]` with `p(0) = 1` exactly
 //!    (so equal samples at offset 0 weigh exactly 1). Coefficients: [`EXP2_POLY`].
-//! 3. `2^k` is added to the exponent bits of `p(f)`, exact while the result is normal.
+//! 3. `p(f)` is scaled by `2^k`, exact while the result is normal: AVX-512 with `vscalefps`,
+//!    the others by adding `k` to the exponent bits.
 //! 4. Lanes with `x < -125` are set to `+0.0`: their true weight is below `2^-125`, negligible
 //!    against the centre tap's weight 1, and dropping them keeps every weight normal (no
 //!    subnormal arithmetic, no garbage from the exponent trick). NaN and `-∞` also give 0.
@@ -40,10 +42,6 @@ pub(crate) const EXP2_POLY: [f32; 5] = [
     f32::from_bits(0x3aad_dd0b),
 ];
 
-/// Adding then subtracting it rounds an `f32` of magnitude below `2^22` to an integer, and
-/// leaves that integer in the low mantissa bits of the sum.
-const ROUND_MAGIC: f32 = 12_582_912.0;
-
 /// `2^x` for `x ≤ 0`, as described in the module documentation.
 ///
 /// # Safety
@@ -52,8 +50,7 @@ const ROUND_MAGIC: f32 = 12_582_912.0;
 pub(crate) unsafe fn exp2<V: Lanes>(x: V) -> V {
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        let shifted = x.add(V::splat(ROUND_MAGIC));
-        let k = shifted.sub(V::splat(ROUND_MAGIC));
+        let (k, e) = x.round_for_exp2();
         let f = x.sub(k);
         let [c1, c2, c3, c4, c5] = EXP2_POLY;
         let mut p = V::splat(c5).mul_add(f, V::splat(c4));
@@ -61,7 +58,7 @@ pub(crate) unsafe fn exp2<V: Lanes>(x: V) -> V {
         p = p.mul_add(f, V::splat(c2));
         p = p.mul_add(f, V::splat(c1));
         p = p.mul_add(f, V::splat(1.0));
-        p.scale_exp2(shifted).zero_unless_ge(x, V::splat(EXP2_MIN))
+        p.scale_exp2(e, x, V::splat(EXP2_MIN))
     }
 }
 

@@ -57,16 +57,13 @@ impl Lanes for Avx2 {
         Avx2(unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0) })
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, shifted: Self) -> Self {
+    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
         // SAFETY: AVX2 is available (trait contract); casts only reinterpret bits.
+        // _CMP_GE_OQ is false for NaN.
         Avx2(unsafe {
-            let k = _mm256_slli_epi32::<23>(_mm256_castps_si256(shifted.0));
-            _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), k))
+            let k = _mm256_slli_epi32::<23>(_mm256_castps_si256(e.0));
+            let scaled = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), k));
+            _mm256_and_ps(scaled, _mm256_cmp_ps::<_CMP_GE_OQ>(x.0, limit.0))
         })
-    }
-    #[inline(always)]
-    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
-        // SAFETY: AVX is available (trait contract). _CMP_GE_OQ is false for NaN.
-        Avx2(unsafe { _mm256_and_ps(self.0, _mm256_cmp_ps::<_CMP_GE_OQ>(x.0, limit.0)) })
     }
 }

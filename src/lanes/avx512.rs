@@ -57,18 +57,20 @@ impl Lanes for Avx512 {
         Avx512(unsafe { _mm512_abs_ps(self.0) })
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, shifted: Self) -> Self {
-        // SAFETY: AVX-512F is available (trait contract); casts only reinterpret bits.
-        Avx512(unsafe {
-            let k = _mm512_slli_epi32::<23>(_mm512_castps_si512(shifted.0));
-            _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(self.0), k))
-        })
+    unsafe fn round_for_exp2(self) -> (Self, Self) {
+        // SAFETY: AVX-512F is available (trait contract). Rounds to nearest, ties to even,
+        // without raising exceptions.
+        let k = unsafe {
+            _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(self.0)
+        };
+        (Avx512(k), Avx512(k))
     }
     #[inline(always)]
-    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
-        // SAFETY: AVX-512F is available (trait contract). _CMP_GE_OQ is false for NaN.
+    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
+        // SAFETY: AVX-512F is available (trait contract). _CMP_GE_OQ is false for NaN; the
+        // lanes it keeps are scaled by 2^e, e being round(x) itself.
         Avx512(unsafe {
-            _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x.0, limit.0), self.0)
+            _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x.0, limit.0), self.0, e.0)
         })
     }
 }

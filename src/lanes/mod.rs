@@ -12,6 +12,10 @@ pub(crate) mod avx512;
 pub(crate) mod portable;
 pub(crate) mod scalar;
 
+/// Adding then subtracting it rounds an `f32` of magnitude below `2^22` to an integer, and
+/// leaves that integer in the low mantissa bits of the sum.
+const ROUND_MAGIC: f32 = 12_582_912.0;
+
 /// `N` lanes of `f32`.
 pub(crate) trait Lanes: Copy {
     /// Lane count.
@@ -29,9 +33,18 @@ pub(crate) trait Lanes: Copy {
     /// `self * b + c`, fused where the ISA has FMA.
     unsafe fn mul_add(self, b: Self, c: Self) -> Self;
     unsafe fn abs(self) -> Self;
-    /// Adds `k << 23` to the bits of each lane, `k` being the integer held in the low mantissa
-    /// bits of `shifted` (a value `k + 1.5·2^23`): multiplies by `2^k` when the result is normal.
-    unsafe fn scale_exp2(self, shifted: Self) -> Self;
-    /// `self` where `x ≥ limit`, else `+0.0` (and `+0.0` where `x` is NaN).
-    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self;
+    /// `(k, e)`: `k = round(x)` (to nearest, ties to even) for `|x| < 2^22`, and `e`, the form
+    /// of `k` that [`Lanes::scale_exp2`] takes. By default `e = x + 1.5·2^23`, which holds `k`
+    /// in its low mantissa bits, and `k = e - 1.5·2^23`: both steps are exact in that range.
+    #[inline(always)]
+    unsafe fn round_for_exp2(self) -> (Self, Self) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            let e = self.add(Self::splat(ROUND_MAGIC));
+            (e.sub(Self::splat(ROUND_MAGIC)), e)
+        }
+    }
+    /// `self·2^k` where `x ≥ limit`, else `+0.0` (and `+0.0` where `x` is NaN), `k` being
+    /// given as the `e` of [`Lanes::round_for_exp2`]. Exact when the result is normal.
+    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self;
 }

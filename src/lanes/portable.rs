@@ -45,13 +45,10 @@ impl Lanes for f32x8 {
         f32x8::abs(self)
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, shifted: Self) -> Self {
+    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
         let bits: i32x8 = wide::bytemuck::cast(self);
-        let k: i32x8 = wide::bytemuck::cast(shifted);
-        wide::bytemuck::cast(bits + (k << 23))
-    }
-    #[inline(always)]
-    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
-        self & x.simd_ge(limit)
+        let k: i32x8 = wide::bytemuck::cast(e);
+        let scaled: f32x8 = wide::bytemuck::cast(bits + (k << 23));
+        scaled & x.simd_ge(limit)
     }
 }

@@ -44,11 +44,11 @@ impl Lanes for f32 {
         self.abs()
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, shifted: Self) -> Self {
-        f32::from_bits(self.to_bits().wrapping_add(shifted.to_bits() << 23))
-    }
-    #[inline(always)]
-    unsafe fn zero_unless_ge(self, x: Self, limit: Self) -> Self {
-        if x >= limit { self } else { 0.0 }
+    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
+        if x >= limit {
+            f32::from_bits(self.to_bits().wrapping_add(e.to_bits() << 23))
+        } else {
+            0.0
+        }
     }
 }
