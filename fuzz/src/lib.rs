@@ -6,7 +6,10 @@
 //!   documented bound.
 //! - [`params`]: arbitrary parameters, geometry and samples; every refusal must be an `Err`
 //!   that names a real violation, every success must have had valid inputs.
+//! - [`decode`]: arbitrary bytes through the CLI's file readers; an image or an error, never a
+//!   panic, and what is read can be written back.
 
+pub mod decode;
 pub mod differential;
 pub mod params;
 

@@ -45,6 +45,11 @@ fn params_regressions() {
     replay("params", bilateral_fuzz::params::run_bytes);
 }
 
+#[test]
+fn decode_regressions() {
+    replay("decode", bilateral_fuzz::decode::run_bytes);
+}
+
 /// A 4x1 gray `f32` ramp, radius 1, square window, reflect-101: the base of the cases below.
 fn small_case() -> Case {
     Case {
