@@ -488,79 +488,118 @@ fn existing_outputs_and_the_input_are_not_overwritten_without_force() {
     );
 }
 
+/// Every file under `dir` with its bytes, to show that a failed run changed nothing.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path.clone());
+            } else {
+                files.push((path.clone(), fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The bad-input table of the command line: one row per bad file or path, each with its exit
+/// status and the words its one-line message must hold; no row may leave a file behind or
+/// change one.
 #[test]
-fn unreadable_inputs_fail_in_one_line_and_leave_nothing() {
+fn bad_files_and_paths_fail_in_one_line_and_leave_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let good = dir.path().join("good.png");
+    let at = |name: &str| dir.path().join(name);
+    let good = at("good.png");
     write_image(&good, &picture(SampleType::U8, 3, 40, 30));
     let full = fs::read(&good).unwrap();
-    let truncated = dir.path().join("truncated.png");
-    fs::write(&truncated, &full[..full.len() / 3]).unwrap();
-    let empty = dir.path().join("empty.png");
-    fs::write(&empty, b"").unwrap();
-    let unknown = dir.path().join("picture.bmp");
-    fs::write(&unknown, &full).unwrap();
-    let bad_npy = dir.path().join("bad.npy");
+    fs::write(at("truncated.png"), &full[..full.len() / 3]).unwrap();
+    fs::write(at("empty.png"), b"").unwrap();
+    fs::write(at("garbage.png"), b"not a PNG at all, just some text").unwrap();
+    fs::write(at("picture.bmp"), &full).unwrap();
+    let tiff = at("good.tif");
+    write_image(&tiff, &picture(SampleType::U16, 1, 40, 30));
+    let full_tiff = fs::read(&tiff).unwrap();
+    fs::write(at("truncated.tif"), &full_tiff[..full_tiff.len() / 2]).unwrap();
+    fs::write(at("png-bytes.tif"), &full).unwrap();
     fs::write(
-        &bad_npy,
+        at("bad.npy"),
         b"\x93NUMPY\x01\x00\x3c\x00{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }\n",
     )
     .unwrap();
-    let nan = dir.path().join("nan.npy");
-    let mut img = picture(SampleType::F32, 1, 4, 4);
-    if let Samples::F32(v) = &mut img.samples {
-        v[5] = f32::NAN;
+    let npy = at("good.npy");
+    write_image(&npy, &picture(SampleType::F32, 1, 4, 4));
+    let full_npy = fs::read(&npy).unwrap();
+    fs::write(at("truncated.npy"), &full_npy[..full_npy.len() - 5]).unwrap();
+    for (name, bad) in [("nan.npy", f32::NAN), ("inf.npy", f32::INFINITY)] {
+        let mut img = picture(SampleType::F32, 1, 4, 4);
+        if let Samples::F32(v) = &mut img.samples {
+            v[5] = bad;
+        }
+        write_image(&at(name), &img);
     }
-    write_image(&nan, &img);
-    let missing = dir.path().join("missing.png");
-    let before = listing(dir.path());
-    for (input, what) in [
-        (&truncated, "PNG"),
-        (&empty, "empty"),
-        (&unknown, "unknown extension"),
-        (&bad_npy, "dtype"),
-        (&nan, "NaN"),
-        (&missing, "cannot read"),
-    ] {
-        let output = dir.path().join("out.npy");
-        let out = filter([input, &output]);
-        assert_status(&out, 1);
-        let err = stderr(&out);
-        assert_eq!(err.lines().count(), 1, "{err}");
+    fs::write(at("existing.png"), b"precious").unwrap();
+    fs::write(at("file"), b"").unwrap();
+    let out = at("out.npy");
+    let before = snapshot(dir.path());
+
+    let rows: Vec<(PathBuf, PathBuf, &str)> = vec![
+        (at("empty.png"), out.clone(), "empty"),
+        (at("truncated.png"), out.clone(), "cannot decode PNG"),
+        (at("garbage.png"), out.clone(), "cannot decode PNG"),
+        (at("truncated.tif"), out.clone(), "cannot decode TIFF"),
+        (at("png-bytes.tif"), out.clone(), "cannot decode TIFF"),
+        (at("bad.npy"), out.clone(), "dtype"),
+        (at("truncated.npy"), out.clone(), "NPY"),
+        (at("picture.bmp"), out.clone(), "unknown extension"),
+        (at("nan.npy"), out.clone(), "NaN"),
+        (at("inf.npy"), out.clone(), "inf"),
+        (at("missing.png"), out.clone(), "cannot read"),
+        (good.clone(), at("file").join("out.png"), "Not a directory"),
+        (good.clone(), good.clone(), "is the input; pass --force"),
+        (
+            good.clone(),
+            dir.path().join(".").join("good.png"),
+            "is the input",
+        ),
+        (good.clone(), at("existing.png"), "exists; pass --force"),
+    ];
+    for (input, output, what) in rows {
+        let run = filter([&input, &output]);
+        let row = format!("{} -> {}", input.display(), output.display());
+        assert_status(&run, 1);
+        let err = stderr(&run);
+        assert_eq!(err.lines().count(), 1, "{row}: {err}");
         assert!(
             err.starts_with(&format!("bilateral: error: {}: ", input.display())),
-            "{err}"
+            "{row}: {err}"
         );
-        assert!(err.contains(what), "{err}");
+        assert!(err.contains(what), "{row}: {err}");
         assert!(
             !err.contains("panicked") && !err.contains("backtrace"),
-            "{err}"
+            "{row}: {err}"
         );
-        assert_eq!(listing(dir.path()), before);
+        assert!(
+            snapshot(dir.path()) == before,
+            "{row} changed the directory"
+        );
     }
-}
 
-#[test]
-fn an_unwritable_output_directory_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.png");
-    write_image(&input, &picture(SampleType::U8, 1, 8, 8));
-    let not_a_dir = dir.path().join("file");
-    fs::write(&not_a_dir, b"").unwrap();
-    let out = filter([&input, &not_a_dir.join("out.png")]);
-    assert_status(&out, 1);
-    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
-    let out = filter([
-        input.as_os_str(),
+    let run = filter([
+        good.as_os_str(),
         "--out-dir".as_ref(),
-        not_a_dir.join("sub").as_os_str(),
+        at("file").join("sub").as_os_str(),
     ]);
-    assert_status(&out, 1);
+    assert_status(&run, 1);
     assert!(
-        stderr(&out).contains("output directory"),
+        stderr(&run).contains("cannot create the output directory"),
         "{}",
-        stderr(&out)
+        stderr(&run)
     );
+    assert!(snapshot(dir.path()) == before);
 }
 
 #[test]
@@ -576,35 +615,58 @@ fn usage_errors_exit_2_and_touch_nothing() {
     let other = other.to_str().unwrap();
     let outdir = dir.path().join("outdir");
     let outdir = outdir.to_str().unwrap();
-    for args in [
-        vec![i, o, "--sigma-space", "-1"],
-        vec![i, o, "--sigma-range", "0"],
-        vec![i, o, "--beta", "-0.5"],
-        vec![i, o, "--radius", "65"],
-        vec![i, o, "--border", "wrap"],
-        vec![i, o, "--border", "constant:inf"],
-        vec![i, o, "--window", "hexagon"],
-        vec![i, o, "--backend", "quantum"],
-        vec![i, o, "--threads", "0"],
-        vec![i, o, "--no-such-option"],
-        vec![i, o, "--preset", "opencv", "-d", "5"],
-        vec![i, o, "--preset", "opencv", "-r", "3"],
-        vec![i, o, "-d", "5"],
-        vec![i],
-        vec![i, o, o],
-        vec![i, "out.gif"],
-        vec![i, other, "--out-dir", outdir],
-        vec![i, "--out-dir", outdir, "--ext", "gif"],
+    for (args, what) in [
+        (
+            vec![i, o, "--sigma-space", "-1"],
+            "sigma_space must be finite and > 0",
+        ),
+        (
+            vec![i, o, "--sigma-range", "0"],
+            "sigma_range must be finite and > 0",
+        ),
+        (
+            vec![i, o, "--sigma-range", "nan"],
+            "sigma_range must be finite",
+        ),
+        (
+            vec![i, o, "--sigma-space", "inf"],
+            "sigma_space must be finite",
+        ),
+        (vec![i, o, "--alpha", "-1"], "alpha must be finite and >= 0"),
+        (vec![i, o, "--beta", "-0.5"], "beta must be finite and >= 0"),
+        (vec![i, o, "--beta", "inf"], "beta must be finite"),
+        (vec![i, o, "--radius", "65"], "larger than the maximum 64"),
+        (vec![i, o, "--border", "wrap"], "invalid value 'wrap'"),
+        (vec![i, o, "--border", "constant:inf"], "must be finite"),
+        (vec![i, o, "--window", "hexagon"], "invalid value 'hexagon'"),
+        (vec![i, o, "--backend", "quantum"], "unknown backend"),
+        (vec![i, o, "--threads", "0"], "invalid value '0'"),
+        (vec![i, o, "--no-such-option"], "unexpected argument"),
+        (
+            vec![i, o, "--preset", "opencv", "-d", "5"],
+            "needs -d, --sigma-color",
+        ),
+        (
+            vec![i, o, "--preset", "opencv", "-r", "3"],
+            "cannot be used with",
+        ),
+        (vec![i, o, "-d", "5"], "--preset"),
+        (vec![i], "expected INPUT OUTPUT, got 1"),
+        (vec![i, o, o], "expected INPUT OUTPUT, got 3"),
+        (vec![i, "out.gif"], "unknown extension \"gif\""),
+        (vec![i, other, "--out-dir", outdir], "would both be written"),
+        (
+            vec![i, "--out-dir", outdir, "--ext", "gif"],
+            "unknown extension",
+        ),
     ] {
         let mut argv = vec!["filter"];
         argv.extend(&args);
         let out = bilateral(&argv);
         assert_status(&out, 2);
-        assert!(
-            !stderr(&out).contains("panicked"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
+        let err = stderr(&out);
+        assert!(err.contains(what), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert!(!output.exists() && !Path::new(outdir).exists(), "{args:?}");
     }
 }
