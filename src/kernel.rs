@@ -33,7 +33,11 @@
 //!    tap `o`. The weight is computed from the same operands either way (`(-d)² = d²` exactly),
 //!    so the result is bit for bit the one of computing every weight in place (which the
 //!    kernel still does for large windows, whose weight ring would not fit in cache); the sums
-//!    run over the taps in the same order in both.
+//!    run over the taps in the same order in both, the forward taps first.
+//! 8. Where the ISA has registers to spare (AVX-512), [`weigh_row`] also takes the sums over
+//!    the forward taps as it weighs them, and [`filter_row`] starts from those and adds the
+//!    backward taps only: the forward taps' neighbours are then loaded once, not twice. The
+//!    sums are the same operations in the same order, so the bits do not change.
 //!
 //! # Error bound
 //! With weights off by a relative `ε_w ≤ 2.5e-7` (the exponential) plus the rounding of the
@@ -70,6 +74,11 @@ pub(crate) struct RowInput<'a> {
     /// Weights computed ahead by [`weigh_row`], read at each tap's `weight_at`; `None` to
     /// compute them in place.
     weights: Option<&'a [f32]>,
+    /// With shared weights, empty or the sums over the forward taps that [`weigh_row`] left:
+    /// `Σ w` from `sums[0]` and `Σ w·d` of channel `c` from `sums[(c + 1)·sums_stride]`,
+    /// column 0 at index 0. With them, the kernel's `taps` are the backward ones only.
+    sums: &'a [f32],
+    sums_stride: usize,
 }
 
 impl<'a> RowInput<'a> {
@@ -100,21 +109,31 @@ impl<'a> RowInput<'a> {
             columns,
             channels,
             weights: None,
+            sums: &[],
+            sums_stride: 0,
         }
     }
 
     /// The same row, filtered with the weights computed ahead in `weights`, read from each
-    /// tap's `weight_at`; checks that every load of `columns` weights stays inside.
+    /// tap's `weight_at`, and starting from the sums over the forward taps in `sums` (planes
+    /// `stride` apart) unless it is empty; checks that every load stays inside.
     ///
     /// # Panics
     /// If a load would leave `weights`: a bug in the caller.
-    pub(crate) fn sharing(mut self, weights: &'a [f32]) -> Self {
+    pub(crate) fn sharing(mut self, weights: &'a [f32], sums: &'a [f32], stride: usize) -> Self {
         let last = self.taps.iter().map(|t| t.weight_at).max().unwrap_or(0);
         assert!(
             last + self.columns <= weights.len(),
             "weights out of bounds"
         );
+        assert!(
+            sums.is_empty()
+                || (stride >= self.columns && self.channels * stride + self.columns <= sums.len()),
+            "sums out of bounds"
+        );
         self.weights = Some(weights);
+        self.sums = sums;
+        self.sums_stride = stride;
         self
     }
 
@@ -210,8 +229,18 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
             let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
                 std::array::from_fn(|c| V::load(ring.add(row.centre + c * plane + xs[u])))
             });
-            let mut sum_w = [V::splat(1.0); UNROLL];
-            let mut sum_wd = [[V::splat(0.0); NC]; UNROLL];
+            let (mut sum_w, mut sum_wd) = if SHARED && !row.sums.is_empty() {
+                let sums = row.sums.as_ptr();
+                let stride = row.sums_stride;
+                (
+                    std::array::from_fn(|u| V::load(sums.add(xs[u]))),
+                    std::array::from_fn(|u| {
+                        std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + xs[u])))
+                    }),
+                )
+            } else {
+                ([V::splat(1.0); UNROLL], [[V::splat(0.0); NC]; UNROLL])
+            };
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
                 for u in 0..UNROLL {
@@ -240,7 +269,9 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
 
 /// Computes the weights of one row of pixels ahead: for each tap `k` of `row`, the weights of
 /// `columns` pixels from the centre go to `out[k·stride ..][..columns]`. Each weight is the one
-/// [`filter_row`] would compute for that pixel and tap.
+/// [`filter_row`] would compute for that pixel and tap. Unless `sums` is empty, the sums
+/// [`filter_row`] would have over these taps go there too: `Σ w` (from the centre's 1), then
+/// `Σ w·d` for each channel, planes of `columns`.
 ///
 /// # Safety
 /// As for [`filter_row`] without weights.
@@ -252,15 +283,41 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     row: &RowInput<'_>,
     out: &mut [f32],
     stride: usize,
+    sums: &mut [f32],
 ) {
     debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
     let columns = row.columns;
     assert!(stride >= columns);
     let out = &mut out[..row.weight_span(stride)];
+    if sums.is_empty() {
+        // SAFETY: forwarded from the caller.
+        unsafe { weigh_columns::<V, NC, L1, false>(row, out, stride, sums) }
+    } else {
+        assert!(sums.len() >= (NC + 1) * columns);
+        // SAFETY: forwarded from the caller; sums hold NC + 1 planes of `columns`.
+        unsafe { weigh_columns::<V, NC, L1, true>(row, out, stride, sums) }
+    }
+}
+
+/// [`weigh_row`]'s loop, keeping the sums exactly when `SUMS`.
+///
+/// # Safety
+/// As for [`weigh_row`], `out` cut to the weight span, and with `SUMS` `sums` holding
+/// `NC + 1` planes of `columns`.
+#[inline(always)]
+unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: bool>(
+    row: &RowInput<'_>,
+    out: &mut [f32],
+    stride: usize,
+    sums: &mut [f32],
+) {
+    let columns = row.columns;
+    let keep_sums = SUMS;
     let ring = row.ring.as_ptr();
     // SAFETY: V's features are available (contract); loads as in filter_row, which
     // RowInput::new proved to lie in the ring; stores go to out[k·stride + x .. + N] with
-    // k < taps and x + N ≤ columns ≤ stride, inside the slice just cut to the weight span.
+    // k < taps and x + N ≤ columns ≤ stride, inside the slice just cut to the weight span, and
+    // to sums[c·columns + x .. + N] with c ≤ NC, inside sums as asserted.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
         let mut x0 = 0;
@@ -269,11 +326,28 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
             let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
                 std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + xs[u])))
             });
+            let mut sum_w = [V::splat(1.0); UNROLL];
+            let mut sum_wd = [[V::splat(0.0); NC]; UNROLL];
             for (k, tap) in row.taps.iter().enumerate() {
                 let s = V::splat(tap.log2_spatial);
                 for u in 0..UNROLL {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
-                    weight::<V, NC, L1>(&d, nb, s).store(out.as_mut_ptr().add(k * stride + xs[u]));
+                    let w = weight::<V, NC, L1>(&d, nb, s);
+                    w.store(out.as_mut_ptr().add(k * stride + xs[u]));
+                    if keep_sums {
+                        sum_w[u] = sum_w[u].add(w);
+                        for (acc, dc) in sum_wd[u].iter_mut().zip(d) {
+                            *acc = w.mul_add(dc, *acc);
+                        }
+                    }
+                }
+            }
+            if keep_sums {
+                for u in 0..UNROLL {
+                    sum_w[u].store(sums.as_mut_ptr().add(xs[u]));
+                    for (c, wd) in sum_wd[u].iter().enumerate() {
+                        wd.store(sums.as_mut_ptr().add((c + 1) * columns + xs[u]));
+                    }
                 }
             }
             x0 += V::N * UNROLL;

@@ -12,7 +12,8 @@
 //! row per forward tap (see the kernel's trick 7): row `y`'s are computed as it is reached and
 //! read back by rows `y` to `y + r`; a tile first computes those of the `r` rows above it that
 //! reach into it. Large windows, whose weight ring would pass [`SHARED_WEIGHTS_BUDGET`],
-//! compute every weight in place; both give the same bits.
+//! compute every weight in place; both give the same bits. Where the kernel keeps them (see
+//! the kernel's trick 8), the tile also keeps the row's sums over its forward taps.
 //!
 //! Scratch is per tile, `O(r · width)` for the rows and at most [`SHARED_WEIGHTS_BUDGET`] for
 //! the weights; nothing proportional to the image is allocated.
@@ -91,9 +92,14 @@ impl<T: Sample> Pass<T> {
             .chain(lead + width..padded)
             .map(|j| (j, fold(j as isize - lead as isize, width, p.border)))
             .collect();
-        let taps = taps(r, p.window, p.alpha);
         let is_forward = |t: &Tap| t.dy > 0 || (t.dy == 0 && t.dx > 0);
-        let mut forward: Vec<usize> = (0..taps.len()).filter(|&k| is_forward(&taps[k])).collect();
+        // The forward taps first, in order of `dy`: with shared weights their sums are taken
+        // as they are weighed, and the filter adds the backward ones after them, the same
+        // order as when every weight is computed in place.
+        let (mut taps, backward): (Vec<Tap>, Vec<Tap>) =
+            taps(r, p.window, p.alpha).into_iter().partition(is_forward);
+        let mut forward: Vec<usize> = (0..taps.len()).collect();
+        taps.extend(backward);
         let pairs = taps
             .iter()
             .map(|t| {
@@ -196,19 +202,28 @@ impl<T: Sample> Pass<T> {
                     tap_at.weight_at =
                         self.weights_at(wy, group, f) + (self.ahead as isize + wx) as usize;
                 }
+                let shares = !self.forward.is_empty();
+                let sums = shares && self.kernel.keeps_sums();
+                // The forward taps' sums may already be taken.
+                let taps = &scratch.taps[if sums { self.forward.len() } else { 0 }..];
                 let input = RowInput::new(
                     &scratch.ring,
                     self.padded,
                     self.joint,
                     self.slot_of(y) + shift + self.lead,
-                    &scratch.taps,
+                    taps,
                     self.neg_log2_beta,
                     self.columns,
                 );
-                let input = if self.forward.is_empty() {
-                    input
+                let input = if shares {
+                    let sums = if sums {
+                        &scratch.sums[self.sums_at(group) + self.ahead..]
+                    } else {
+                        &[]
+                    };
+                    input.sharing(&scratch.weights, sums, self.weighed)
                 } else {
-                    input.sharing(&scratch.weights)
+                    input
                 };
                 let planes = &mut scratch.out[group * self.columns..];
                 self.kernel.filter(&input, planes);
@@ -221,7 +236,8 @@ impl<T: Sample> Pass<T> {
     }
 
     /// Computes ahead the weights of row `y`'s forward taps that go down `min_dy` rows or
-    /// more, for the columns `[-ahead, weighed - ahead)`, when weights are shared.
+    /// more, for the columns `[-ahead, weighed - ahead)`, when weights are shared; with
+    /// `min_dy = 0`, also the sums over all of them that the filter of row `y` starts from.
     fn weigh(&self, y: isize, min_dy: isize, scratch: &mut Scratch) {
         let first = self
             .forward
@@ -253,9 +269,25 @@ impl<T: Sample> Pass<T> {
                 self.weighed,
             );
             let at = self.weights_at(y, group, first);
-            self.kernel
-                .weigh(&input, &mut scratch.weights[at..], self.weight_stride());
+            let sums = if min_dy == 0 && self.kernel.keeps_sums() {
+                let at = self.sums_at(group);
+                &mut scratch.sums[at..at + (1 + self.joint) * self.weighed]
+            } else {
+                &mut []
+            };
+            self.kernel.weigh(
+                &input,
+                &mut scratch.weights[at..],
+                self.weight_stride(),
+                sums,
+            );
         }
+    }
+
+    /// Where group `group`'s sums over the forward taps start: `Σ w` then `Σ w·d` per channel,
+    /// `weighed` apart, from image column `-ahead`.
+    fn sums_at(&self, group: usize) -> usize {
+        group * (1 + self.joint) * self.weighed
     }
 
     /// Kernel calls per row: channels filtered together share one.
@@ -380,6 +412,8 @@ struct Scratch {
     forward: Vec<TapAt>,
     /// `r + 1` rows of weights computed ahead, empty when they are computed in place.
     weights: Aligned,
+    /// The sums over the forward taps of the row being filtered, per group.
+    sums: Aligned,
 }
 
 impl Scratch {
@@ -397,6 +431,11 @@ impl Scratch {
                 })
                 .collect(),
             forward: Vec::with_capacity(pass.forward.len()),
+            sums: Aligned::zeroed(if pass.kernel.keeps_sums() {
+                pass.groups() * (1 + pass.joint) * pass.weighed
+            } else {
+                0
+            }),
             weights: Aligned::zeroed(
                 (pass.radius + 1) * pass.groups() * pass.forward.len() * pass.weight_stride(),
             ),
