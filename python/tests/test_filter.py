@@ -2,6 +2,7 @@
 array handling around them: copies, out=, threads, the GIL, errors."""
 
 import inspect
+import math
 import threading
 import time
 import tomllib
@@ -185,6 +186,10 @@ def test_gil_is_released():
     With the GIL held it would get almost nothing: the counter reads within a few switch
     intervals (5 ms each) of the call's start and end."""
     img = np.random.default_rng(1).random((3000, 4000), dtype=np.float32)
+    # Enough passes for the call to last about half a second however fast this machine is.
+    start = time.perf_counter()
+    bilateral.filter(img, 4, threads=1)
+    passes = max(1, math.ceil(0.5 / (time.perf_counter() - start)))
     count, running = [0], threading.Event()
 
     def counter():
@@ -202,7 +207,7 @@ def test_gil_is_released():
         time.sleep(0.2)
         rate = (count[0] - before) / 0.2
         before, start = count[0], time.perf_counter()
-        bilateral.filter(img, 4, threads=1)
+        bilateral.filter(img, 4, iterations=passes, threads=1)
         elapsed = time.perf_counter() - start
         during = count[0] - before
     finally:
