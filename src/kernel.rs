@@ -173,6 +173,28 @@ unsafe fn differences<V: Lanes, const NC: usize>(
     std::array::from_fn(|c| unsafe { V::load(ring.add(at + c * row.plane + x)).sub(centre[c]) })
 }
 
+/// Adds one tap's weight `w` and weighted differences `w·d` to the sums. [`filter_row`] and
+/// [`weigh_row`] both take their sums through it, so that sums over the forward taps taken
+/// while weighing are bit for bit those the filter would take.
+///
+/// # Safety
+/// `V`'s features must be available.
+#[inline(always)]
+unsafe fn accumulate<V: Lanes, const NC: usize>(
+    sum_w: &mut V,
+    sum_wd: &mut [V; NC],
+    w: V,
+    d: [V; NC],
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        *sum_w = sum_w.add(w);
+        for (acc, dc) in sum_wd.iter_mut().zip(d) {
+            *acc = w.mul_add(dc, *acc);
+        }
+    }
+}
+
 /// The weight `2^(s + b·D²)` of one tap from its differences `d`.
 ///
 /// # Safety
@@ -250,10 +272,7 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
                     } else {
                         weight::<V, NC, L1>(&d, nb, s)
                     };
-                    sum_w[u] = sum_w[u].add(w);
-                    for (acc, dc) in sum_wd[u].iter_mut().zip(d) {
-                        *acc = w.mul_add(dc, *acc);
-                    }
+                    accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                 }
             }
             for u in 0..UNROLL {
@@ -289,6 +308,8 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     let columns = row.columns;
     assert!(stride >= columns);
     let out = &mut out[..row.weight_span(stride)];
+    // Two compiled loops rather than a flag tested inside one: with the flag, AVX2 keeps the
+    // accumulators live and spills (RGB f32 12% slower).
     if sums.is_empty() {
         // SAFETY: forwarded from the caller.
         unsafe { weigh_columns::<V, NC, L1, false>(row, out, stride, sums) }
@@ -312,7 +333,6 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
     sums: &mut [f32],
 ) {
     let columns = row.columns;
-    let keep_sums = SUMS;
     let ring = row.ring.as_ptr();
     // SAFETY: V's features are available (contract); loads as in filter_row, which
     // RowInput::new proved to lie in the ring; stores go to out[k·stride + x .. + N] with
@@ -334,15 +354,12 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
                     let d = differences(row, tap.at, &centre[u], xs[u]);
                     let w = weight::<V, NC, L1>(&d, nb, s);
                     w.store(out.as_mut_ptr().add(k * stride + xs[u]));
-                    if keep_sums {
-                        sum_w[u] = sum_w[u].add(w);
-                        for (acc, dc) in sum_wd[u].iter_mut().zip(d) {
-                            *acc = w.mul_add(dc, *acc);
-                        }
+                    if SUMS {
+                        accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                     }
                 }
             }
-            if keep_sums {
+            if SUMS {
                 for u in 0..UNROLL {
                     sum_w[u].store(sums.as_mut_ptr().add(xs[u]));
                     for (c, wd) in sum_wd[u].iter().enumerate() {

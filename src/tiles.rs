@@ -203,9 +203,9 @@ impl<T: Sample> Pass<T> {
                         self.weights_at(wy, group, f) + (self.ahead as isize + wx) as usize;
                 }
                 let shares = !self.forward.is_empty();
-                let sums = shares && self.kernel.keeps_sums();
+                let from_sums = shares && self.kernel.keeps_sums();
                 // The forward taps' sums may already be taken.
-                let taps = &scratch.taps[if sums { self.forward.len() } else { 0 }..];
+                let taps = &scratch.taps[if from_sums { self.forward.len() } else { 0 }..];
                 let input = RowInput::new(
                     &scratch.ring,
                     self.padded,
@@ -216,7 +216,7 @@ impl<T: Sample> Pass<T> {
                     self.columns,
                 );
                 let input = if shares {
-                    let sums = if sums {
+                    let sums = if from_sums {
                         &scratch.sums[self.sums_at(group) + self.ahead..]
                     } else {
                         &[]
