@@ -5,24 +5,32 @@
 //! `s_o = -α·|o|²·log2(e)` is computed once per tap and `b = -β·log2(e)` once per call, so a tap
 //! costs one `2^x` of one merged argument. `x ≤ 0` always.
 //!
-//! `2^x` is computed as:
-//! 1. Range reduction: `k = round(x)`, `f = x - k`, `f ∈ [-0.5, 0.5]`, both exact. AVX-512
-//!    rounds with `vrndscaleps`; the other backends with the `1.5·2^23` trick (add, subtract),
-//!    exact for `|x| < 2^22` (lanes beyond are dropped in step 4 anyway).
-//! 2. `p(f) = 1 + f·(c1 + f·(c2 + f·(c3 + f·(c4 + f·c5))))`, a degree-5 polynomial fitted to
-//!    minimise the maximum relative error of `2^f` on `[-0.5, 0.5]` with `p(0) = 1` exactly
-//!    (so equal samples at offset 0 weigh exactly 1). Coefficients: [`EXP2_POLY`].
-//! 3. `p(f)` is scaled by `2^k`, exact while the result is normal: AVX-512 with `vscalefps`,
-//!    the others by adding `k` to the exponent bits.
-//! 4. Lanes with `x < -125` are set to `+0.0`: their true weight is below `2^-125`, negligible
-//!    against the centre tap's weight 1, and dropping them keeps every weight normal (no
-//!    subnormal arithmetic, no garbage from the exponent trick). NaN and `-∞` also give 0.
+//! `2^x` is computed as follows, with `B` = [`Lanes::TABLE_BITS`] of the backend: 5 where one
+//! permute reads a 32-entry table from two registers (AVX-512) or where a load does (scalar),
+//! 3 where one permute reads 8 (AVX2), 0 where there is no permute (portable).
+//! 1. Range reduction: `t = round(x·2^B)/2^B`, `r = x - t ∈ [-2^-(B+1), 2^-(B+1)]`, both
+//!    exact, with the `1.5·2^(23-B)` trick: `e = x + 1.5·2^(23-B)` rounds, and leaves
+//!    `i = t·2^B` in the low mantissa bits of `e`; `t = e - 1.5·2^(23-B)`. Exact for
+//!    `|x| < 2^(22-B)` (lanes beyond are dropped in step 4 anyway).
+//! 2. `2^t = 2^floor(t)·2^(j/2^B)` with `j = i mod 2^B`, the low bits of `e`: the second
+//!    factor `T_j` is read from [`EXP2_TABLE`] (rounded to nearest, within `2^-24` relative).
+//! 3. `2^r ≈ p(r) = 1 + r·q(r)`, a polynomial fitted to minimise the maximum relative error
+//!    of `2^r` on `r`'s interval with `p(0) = 1` exactly, so that equal samples at offset 0
+//!    weigh exactly 1: degree 5 for `B = 0`, 3 for `B = 3`, 2 for `B = 5` (coefficients of
+//!    `q` in [`exp2_poly`]; their own errors 9.2e-8, 2.6e-8 and 5.4e-8). `T_j·p(r)` is
+//!    evaluated as `T_j + (T_j·r)·q(r)`.
+//! 4. The product is scaled by `2^floor(t)`, exact while the result is normal: AVX-512 with
+//!    `vscalefps`, the others by adding `floor(t)` to the exponent bits. Lanes with
+//!    `x < -125` are set to `+0.0`: their true weight is below `2^-125`, negligible against
+//!    the centre tap's weight 1, and dropping them keeps every weight normal (no subnormal
+//!    arithmetic, no garbage from the exponent trick). NaN and `-∞` also give 0.
 //!
-//! **Domain** `x ∈ [-125, 0]`; **maximum relative error** [`EXP2_MAX_REL_ERROR`] = 2.5e-7
-//! (the polynomial's own error is 9.2e-8; the rest is `f32` rounding in Horner's scheme with or
-//! without FMA). Because reduction and scaling are exact, the error at `x` is the error at
-//! `f = x - round(x)`; the test `exp2_bound_holds_on_every_f32_in_the_reduced_range` checks
-//! every `f32` in `[-0.5, 0.5]` on every backend the CPU has, which covers the whole domain.
+//! **Domain** `x ∈ [-125, 0]`; **maximum relative error** [`EXP2_MAX_REL_ERROR`] = 2.5e-7 on
+//! every backend: the polynomial's error, the table's rounding and the `f32` rounding of the
+//! evaluation (with or without FMA). Because reduction and scaling are exact, the error at `x`
+//! depends only on `j` and `r`, and every pair `(j, r)` the domain can produce is produced by
+//! some `x ∈ [-1, 0]`; the test `exp2_bound_holds_on_every_f32_from_minus_one_to_zero` checks
+//! every `f32` there on every backend the CPU has, which covers the whole domain.
 
 use crate::Window;
 use crate::lanes::Lanes;
@@ -33,14 +41,77 @@ pub(crate) const EXP2_MIN: f32 = -125.0;
 /// The maximum relative error of the `2^x` approximation on `[-125, 0]`, all backends.
 pub const EXP2_MAX_REL_ERROR: f64 = 2.5e-7;
 
-/// `c1..c5` of `p(f) = 1 + c1·f + … + c5·f^5 ≈ 2^f` on `[-0.5, 0.5]`.
-pub(crate) const EXP2_POLY: [f32; 5] = [
-    f32::from_bits(0x3f31_7215),
-    f32::from_bits(0x3e75_fcde),
-    f32::from_bits(0x3d63_5ba9),
-    f32::from_bits(0x3c1e_7544),
-    f32::from_bits(0x3aad_dd0b),
+/// `2^(j/32)` for `j` in `0..32`, each the nearest `f32`. A table of `2^B` entries is every
+/// `2^(5-B)`-th of these.
+pub(crate) const EXP2_TABLE: [f32; 32] = [
+    f32::from_bits(0x3f800000),
+    f32::from_bits(0x3f82cd87),
+    f32::from_bits(0x3f85aac3),
+    f32::from_bits(0x3f88980f),
+    f32::from_bits(0x3f8b95c2),
+    f32::from_bits(0x3f8ea43a),
+    f32::from_bits(0x3f91c3d3),
+    f32::from_bits(0x3f94f4f0),
+    f32::from_bits(0x3f9837f0),
+    f32::from_bits(0x3f9b8d3a),
+    f32::from_bits(0x3f9ef532),
+    f32::from_bits(0x3fa27043),
+    f32::from_bits(0x3fa5fed7),
+    f32::from_bits(0x3fa9a15b),
+    f32::from_bits(0x3fad583f),
+    f32::from_bits(0x3fb123f6),
+    f32::from_bits(0x3fb504f3),
+    f32::from_bits(0x3fb8fbaf),
+    f32::from_bits(0x3fbd08a4),
+    f32::from_bits(0x3fc12c4d),
+    f32::from_bits(0x3fc5672a),
+    f32::from_bits(0x3fc9b9be),
+    f32::from_bits(0x3fce248c),
+    f32::from_bits(0x3fd2a81e),
+    f32::from_bits(0x3fd744fd),
+    f32::from_bits(0x3fdbfbb8),
+    f32::from_bits(0x3fe0ccdf),
+    f32::from_bits(0x3fe5b907),
+    f32::from_bits(0x3feac0c7),
+    f32::from_bits(0x3fefe4ba),
+    f32::from_bits(0x3ff5257d),
+    f32::from_bits(0x3ffa83b3),
 ];
+
+/// The table of `LEN = 2^B` entries: every `(32 / LEN)`-th of [`EXP2_TABLE`].
+pub(crate) const fn exp2_table_of_len<const LEN: usize>() -> [f32; LEN] {
+    let mut table = [0.0; LEN];
+    let mut j = 0;
+    while j < LEN {
+        table[j] = EXP2_TABLE[j * (32 / LEN)];
+        j += 1;
+    }
+    table
+}
+
+/// `c1, c2, …` of `q(r) = c1 + c2·r + …`, with `1 + r·q(r) ≈ 2^r` for
+/// `|r| ≤ 2^-(table_bits+1)` (see the module documentation).
+pub(crate) const fn exp2_poly(table_bits: u32) -> &'static [f32] {
+    const DEGREE_5: [f32; 5] = [
+        f32::from_bits(0x3f31_7215),
+        f32::from_bits(0x3e75_fcde),
+        f32::from_bits(0x3d63_5ba9),
+        f32::from_bits(0x3c1e_7544),
+        f32::from_bits(0x3aad_dd0b),
+    ];
+    const DEGREE_3: [f32; 3] = [
+        f32::from_bits(0x3f31_7219),
+        f32::from_bits(0x3e76_0619),
+        f32::from_bits(0x3d63_5002),
+    ];
+    const DEGREE_2: [f32; 2] = [f32::from_bits(0x3f31_72c2), f32::from_bits(0x3e75_fdef)];
+    match table_bits {
+        0 => &DEGREE_5,
+        3 => &DEGREE_3,
+        5 => &DEGREE_2,
+        _ => panic!("no polynomial fitted for this table size"),
+    }
+}
 
 /// `2^x` for `x ≤ 0`, as described in the module documentation.
 ///
@@ -48,17 +119,27 @@ pub(crate) const EXP2_POLY: [f32; 5] = [
 /// `V`'s CPU features must be available.
 #[inline(always)]
 pub(crate) unsafe fn exp2<V: Lanes>(x: V) -> V {
+    let magic = 1.5 * (1u32 << (23 - V::TABLE_BITS)) as f32;
+    let poly = const { exp2_poly(V::TABLE_BITS) };
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        let (k, e) = x.round_for_exp2();
-        let f = x.sub(k);
-        let [c1, c2, c3, c4, c5] = EXP2_POLY;
-        let mut p = V::splat(c5).mul_add(f, V::splat(c4));
-        p = p.mul_add(f, V::splat(c3));
-        p = p.mul_add(f, V::splat(c2));
-        p = p.mul_add(f, V::splat(c1));
-        p = p.mul_add(f, V::splat(1.0));
-        p.scale_exp2(e, x, V::splat(EXP2_MIN))
+        let e = x.add(V::splat(magic));
+        let t = e.sub(V::splat(magic));
+        let r = x.sub(t);
+        let (&last, rest) = poly.split_last().expect("a polynomial has coefficients");
+        let q = rest
+            .iter()
+            .rev()
+            .fold(V::splat(last), |q, &c| q.mul_add(r, V::splat(c)));
+        let (table, table_r) = if V::TABLE_BITS == 0 {
+            (V::splat(1.0), r)
+        } else {
+            let table = V::exp2_table(e);
+            (table, table.mul(r))
+        };
+        table_r
+            .mul_add(q, table)
+            .scale_exp2(t, e, x, V::splat(EXP2_MIN))
     }
 }
 
@@ -159,9 +240,9 @@ mod bound {
     }
 
     #[test]
-    fn exp2_bound_holds_on_every_f32_in_the_reduced_range() {
+    fn exp2_bound_holds_on_every_f32_from_minus_one_to_zero() {
         for backend in Backend::available() {
-            let e = worst(backend, -0.5, -0.0).max(worst(backend, 0.0, 0.5));
+            let e = worst(backend, -1.0, -0.0);
             eprintln!("exp2 on {backend}: worst relative error {e:.3e}");
             assert!(e <= EXP2_MAX_REL_ERROR, "{backend}: {e:e}");
         }

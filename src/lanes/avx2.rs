@@ -2,6 +2,7 @@
 //! "avx2,fma")]` code on CPUs that have both (see [`crate::backend`]).
 
 use super::Lanes;
+use crate::weights::exp2_table_of_len;
 use core::arch::x86_64::*;
 
 #[derive(Clone, Copy)]
@@ -11,6 +12,7 @@ pub(crate) struct Avx2(__m256);
 // one or two intrinsics of those features on register values or on the caller's pointer.
 impl Lanes for Avx2 {
     const N: usize = 8;
+    const TABLE_BITS: u32 = 3;
     #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         // SAFETY: AVX is available (trait contract).
@@ -57,12 +59,24 @@ impl Lanes for Avx2 {
         Avx2(unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0) })
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
-        // SAFETY: AVX2 is available (trait contract); casts only reinterpret bits.
+    unsafe fn exp2_table(e: Self) -> Self {
+        const TABLE: [f32; 8] = exp2_table_of_len();
+        // SAFETY: AVX2 is available (trait contract); the table is 8 readable f32, and
+        // vpermps reads only the low 3 bits of each index.
+        Avx2(unsafe {
+            _mm256_permutevar8x32_ps(_mm256_loadu_ps(TABLE.as_ptr()), _mm256_castps_si256(e.0))
+        })
+    }
+    #[inline(always)]
+    unsafe fn scale_exp2(self, _t: Self, e: Self, x: Self, limit: Self) -> Self {
+        // SAFETY: AVX2 is available (trait contract). The step is the one the trait describes;
         // _CMP_GE_OQ is false for NaN.
         Avx2(unsafe {
-            let k = _mm256_slli_epi32::<23>(_mm256_castps_si256(e.0));
-            let scaled = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), k));
+            let step = _mm256_and_si256(
+                _mm256_slli_epi32::<{ 23 - Self::TABLE_BITS as i32 }>(_mm256_castps_si256(e.0)),
+                _mm256_set1_epi32(0xff80_0000_u32 as i32),
+            );
+            let scaled = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self.0), step));
             _mm256_and_ps(scaled, _mm256_cmp_ps::<_CMP_GE_OQ>(x.0, limit.0))
         })
     }

@@ -2,6 +2,7 @@
 //! "avx512f")]` code on CPUs that have it (see [`crate::backend`]).
 
 use super::Lanes;
+use crate::weights::EXP2_TABLE;
 use core::arch::x86_64::*;
 
 #[derive(Clone, Copy)]
@@ -11,6 +12,7 @@ pub(crate) struct Avx512(__m512);
 // one or two intrinsics of those features on register values or on the caller's pointer.
 impl Lanes for Avx512 {
     const N: usize = 16;
+    const TABLE_BITS: u32 = 5;
     #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         // SAFETY: AVX-512F is available (trait contract).
@@ -57,20 +59,24 @@ impl Lanes for Avx512 {
         Avx512(unsafe { _mm512_abs_ps(self.0) })
     }
     #[inline(always)]
-    unsafe fn round_for_exp2(self) -> (Self, Self) {
-        // SAFETY: AVX-512F is available (trait contract). Rounds to nearest, ties to even,
-        // without raising exceptions.
-        let k = unsafe {
-            _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(self.0)
-        };
-        (Avx512(k), Avx512(k))
+    unsafe fn exp2_table(e: Self) -> Self {
+        let table = EXP2_TABLE.as_ptr();
+        // SAFETY: AVX-512F is available (trait contract); the table is 32 readable f32, 16 in
+        // each register, and vpermt2ps reads only the low 5 bits of each index.
+        Avx512(unsafe {
+            _mm512_permutex2var_ps(
+                _mm512_loadu_ps(table),
+                _mm512_castps_si512(e.0),
+                _mm512_loadu_ps(table.add(16)),
+            )
+        })
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
+    unsafe fn scale_exp2(self, t: Self, _e: Self, x: Self, limit: Self) -> Self {
         // SAFETY: AVX-512F is available (trait contract). _CMP_GE_OQ is false for NaN; the
-        // lanes it keeps are scaled by 2^e, e being round(x) itself.
+        // lanes it keeps are scaled by 2^floor(t).
         Avx512(unsafe {
-            _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x.0, limit.0), self.0, e.0)
+            _mm512_maskz_scalef_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x.0, limit.0), self.0, t.0)
         })
     }
 }

@@ -12,14 +12,14 @@ pub(crate) mod avx512;
 pub(crate) mod portable;
 pub(crate) mod scalar;
 
-/// Adding then subtracting it rounds an `f32` of magnitude below `2^22` to an integer, and
-/// leaves that integer in the low mantissa bits of the sum.
-const ROUND_MAGIC: f32 = 12_582_912.0;
-
 /// `N` lanes of `f32`.
 pub(crate) trait Lanes: Copy {
     /// Lane count.
     const N: usize;
+    /// `2^x` reads `2^(j/2^TABLE_BITS)` from a table of `2^TABLE_BITS` entries held in
+    /// registers (see [`crate::weights`]): as many bits as one permute instruction indexes, 0
+    /// where there is none.
+    const TABLE_BITS: u32;
     /// Every lane `x`.
     unsafe fn splat(x: f32) -> Self;
     /// `N` values from `p`, no alignment needed.
@@ -33,18 +33,21 @@ pub(crate) trait Lanes: Copy {
     /// `self * b + c`, fused where the ISA has FMA.
     unsafe fn mul_add(self, b: Self, c: Self) -> Self;
     unsafe fn abs(self) -> Self;
-    /// `(k, e)`: `k = round(x)` (to nearest, ties to even) for `|x| < 2^22`, and `e`, the form
-    /// of `k` that [`Lanes::scale_exp2`] takes. By default `e = x + 1.5·2^23`, which holds `k`
-    /// in its low mantissa bits, and `k = e - 1.5·2^23`: both steps are exact in that range.
+    /// `2^(j/2^TABLE_BITS)` in each lane, `j` being the low `TABLE_BITS` bits of the lane of
+    /// `e` read as an integer; `1` when there is no table.
     #[inline(always)]
-    unsafe fn round_for_exp2(self) -> (Self, Self) {
+    unsafe fn exp2_table(e: Self) -> Self {
+        debug_assert_eq!(Self::TABLE_BITS, 0);
+        let _ = e;
         // SAFETY: forwarded from the caller.
-        unsafe {
-            let e = self.add(Self::splat(ROUND_MAGIC));
-            (e.sub(Self::splat(ROUND_MAGIC)), e)
-        }
+        unsafe { Self::splat(1.0) }
     }
-    /// `self·2^k` where `x ≥ limit`, else `+0.0` (and `+0.0` where `x` is NaN), `k` being
-    /// given as the `e` of [`Lanes::round_for_exp2`]. Exact when the result is normal.
-    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self;
+    /// `self·2^floor(t)` where `x ≥ limit`, else `+0.0` (and `+0.0` where `x` is NaN). `t` is
+    /// a multiple of `2^-TABLE_BITS` and `e` the form [`crate::weights`] rounds it in, which
+    /// holds `i = t·2^TABLE_BITS` in its low mantissa bits (two's complement, `|i| < 2^22`): a
+    /// backend scales by whichever it has an instruction for. From `e`, shifting its bits left
+    /// by `23 - TABLE_BITS` puts `floor(i / 2^TABLE_BITS)` in the exponent field and drops the
+    /// bits above, and masking with `0xff80_0000` drops the table index below: adding that to
+    /// the bits of `self` scales it. Exact when the result is normal.
+    unsafe fn scale_exp2(self, t: Self, e: Self, x: Self, limit: Self) -> Self;
 }

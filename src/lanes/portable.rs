@@ -6,6 +6,7 @@ use wide::{f32x8, i32x8};
 
 impl Lanes for f32x8 {
     const N: usize = 8;
+    const TABLE_BITS: u32 = 0;
     #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         f32x8::splat(x)
@@ -45,7 +46,7 @@ impl Lanes for f32x8 {
         f32x8::abs(self)
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
+    unsafe fn scale_exp2(self, _t: Self, e: Self, x: Self, limit: Self) -> Self {
         let bits: i32x8 = wide::bytemuck::cast(self);
         let k: i32x8 = wide::bytemuck::cast(e);
         let scaled: f32x8 = wide::bytemuck::cast(bits + (k << 23));

@@ -1,9 +1,11 @@
 //! One lane in a plain `f32`: the shipped scalar path, for every CPU.
 
 use super::Lanes;
+use crate::weights::EXP2_TABLE;
 
 impl Lanes for f32 {
     const N: usize = 1;
+    const TABLE_BITS: u32 = 5;
     #[inline(always)]
     unsafe fn splat(x: f32) -> Self {
         x
@@ -44,9 +46,14 @@ impl Lanes for f32 {
         self.abs()
     }
     #[inline(always)]
-    unsafe fn scale_exp2(self, e: Self, x: Self, limit: Self) -> Self {
+    unsafe fn exp2_table(e: Self) -> Self {
+        EXP2_TABLE[(e.to_bits() & 31) as usize]
+    }
+    #[inline(always)]
+    unsafe fn scale_exp2(self, _t: Self, e: Self, x: Self, limit: Self) -> Self {
         if x >= limit {
-            f32::from_bits(self.to_bits().wrapping_add(e.to_bits() << 23))
+            let step = (e.to_bits() << (23 - Self::TABLE_BITS)) & 0xff80_0000;
+            f32::from_bits(self.to_bits().wrapping_add(step))
         } else {
             0.0
         }
