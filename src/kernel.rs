@@ -46,6 +46,8 @@
 //! so for windows up to 81 taps the `f32` result lies within `1e-5 × (max - min)` of the window
 //! plus half an ulp of the result, from the exact value. The oracle tests hold this bound.
 
+use std::marker::PhantomData;
+
 use crate::backend::LANE_MULTIPLE;
 use crate::lanes::Lanes;
 use crate::weights::exp2;
@@ -79,6 +81,53 @@ pub(crate) struct RowInput<'a> {
     /// column 0 at index 0. With them, the kernel's `taps` are the backward ones only.
     sums: &'a [f32],
     sums_stride: usize,
+    /// The rows the caller reads and writes next, asked for a share per block of columns (see
+    /// [`RowInput::prefetching`]).
+    next_read: Prefetch<'a>,
+    next_write: Prefetch<'a>,
+}
+
+/// A row of samples to bring into cache while the kernel computes.
+#[derive(Clone, Copy)]
+pub(crate) struct Prefetch<'a> {
+    at: *const u8,
+    len: usize,
+    row: PhantomData<&'a [u8]>,
+}
+
+impl<'a> Prefetch<'a> {
+    pub(crate) const NONE: Prefetch<'static> = Prefetch {
+        at: std::ptr::null(),
+        len: 0,
+        row: PhantomData,
+    };
+
+    pub(crate) fn new<T>(row: &'a [T]) -> Self {
+        Prefetch {
+            at: row.as_ptr().cast(),
+            len: size_of_val(row),
+            row: PhantomData,
+        }
+    }
+
+    /// Asks for the cache lines from `*cursor` up to byte `to` of the row and moves the cursor
+    /// past them: a hint, with no effect on results. Rows to be written are asked for as if to
+    /// be read: a write hint needs `prfchw`, a target feature Rust does not yet enable stably,
+    /// and it measured no faster.
+    #[inline(always)]
+    fn ask(&self, cursor: &mut usize, to: usize) {
+        let to = to.min(self.len);
+        while *cursor < to {
+            #[cfg(target_arch = "x86_64")]
+            {
+                use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                // SAFETY: SSE is part of the x86-64 baseline, and a prefetch reads nothing and
+                // cannot fault, whatever the address.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(self.at.wrapping_add(*cursor).cast()) };
+            }
+            *cursor += 64;
+        }
+    }
 }
 
 impl<'a> RowInput<'a> {
@@ -111,7 +160,19 @@ impl<'a> RowInput<'a> {
             weights: None,
             sums: &[],
             sums_stride: 0,
+            next_read: Prefetch::NONE,
+            next_write: Prefetch::NONE,
         }
+    }
+
+    /// The same row, bringing `read` and `write` into cache a share at a time as it is
+    /// filtered, so that the caller's next read and write of image rows find them there: the
+    /// memory is fetched while the kernel computes rather than while the caller waits (8-12%
+    /// on frames larger than the caches, 2-3% slower on frames inside them).
+    pub(crate) fn prefetching(mut self, read: Prefetch<'a>, write: Prefetch<'a>) -> Self {
+        self.next_read = read;
+        self.next_write = write;
+        self
     }
 
     /// The same row, filtered with the weights computed ahead in `weights`, read from each
@@ -245,8 +306,15 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
     // out[c·columns + x .. + N], inside the slice just cut to NC·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
+        // Bytes of the next rows to ask for per column filtered, and how far they were.
+        let read_step = row.next_read.len.div_ceil(columns);
+        let write_step = row.next_write.len.div_ceil(columns);
+        let (mut read_at, mut write_at) = (0, 0);
         let mut x0 = 0;
         while x0 < columns {
+            let x1 = x0 + V::N * UNROLL;
+            row.next_read.ask(&mut read_at, x1 * read_step);
+            row.next_write.ask(&mut write_at, x1 * write_step);
             let xs: [usize; UNROLL] = std::array::from_fn(|u| x0 + u * V::N);
             let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
                 std::array::from_fn(|c| V::load(ring.add(row.centre + c * plane + xs[u])))

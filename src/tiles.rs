@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::backend::{Kernel, LANE_MULTIPLE};
 use crate::border::fold;
-use crate::kernel::{RowInput, TapAt};
+use crate::kernel::{Prefetch, RowInput, TapAt};
 use crate::params::Resolved;
 use crate::sample::is_valid_value;
 use crate::weights::{Tap, neg_log2_beta, taps};
@@ -225,8 +225,21 @@ impl<T: Sample> Pass<T> {
                 } else {
                     input
                 };
+                // What this tile reads and writes next: the input row the ring takes in, the
+                // output row after this one.
+                let (read, write) = if group == 0 {
+                    let start = (y + 1 - y0) as usize * stride;
+                    (
+                        fold(y + r + 1, self.height, self.border)
+                            .map_or(Prefetch::NONE, |sy| Prefetch::new(src.row(sy))),
+                        out.get(start..start + self.width * self.channels)
+                            .map_or(Prefetch::NONE, Prefetch::new),
+                    )
+                } else {
+                    (Prefetch::NONE, Prefetch::NONE)
+                };
                 let planes = &mut scratch.out[group * self.columns..];
-                self.kernel.filter(&input, planes);
+                self.kernel.filter(&input.prefetching(read, write), planes);
             }
             let start = (y - y0) as usize * stride;
             let dst_row = &mut out[start..start + self.width * self.channels];
