@@ -60,7 +60,8 @@ pub(crate) struct TapAt {
     pub at: usize,
     /// `-α·|o|²·log2(e)`.
     pub log2_spatial: f32,
-    /// Index in the weight ring of this tap's weight at column 0, when weights are shared.
+    /// Index in the weight ring of this tap's weight at column 0, when weights are shared;
+    /// when weighing, where in its row of weights the weight of column 0 goes.
     pub weight_at: usize,
 }
 
@@ -210,7 +211,12 @@ impl<'a> RowInput<'a> {
 
     /// Values one [`weigh_row`] call writing taps `stride` apart spans.
     pub(crate) fn weight_span(&self, stride: usize) -> usize {
-        self.taps.len().saturating_sub(1) * stride + self.columns
+        self.taps
+            .iter()
+            .enumerate()
+            .map(|(k, t)| k * stride + t.weight_at + self.columns)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -355,7 +361,8 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
 }
 
 /// Computes the weights of one row of pixels ahead: for each tap `k` of `row`, the weights of
-/// `columns` pixels from the centre go to `out[k·stride ..][..columns]`. Each weight is the one
+/// `columns` pixels from the centre go to `out[k·stride + weight_at ..][..columns]`, the tap's
+/// `weight_at` moving them within their row. Each weight is the one
 /// [`filter_row`] would compute for that pixel and tap. Unless `sums` is empty, the sums
 /// [`filter_row`] would have over these taps go there too: `Σ w` (from the centre's 1), then
 /// `Σ w·d` for each channel, planes of `columns`.
@@ -364,7 +371,8 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
 /// As for [`filter_row`] without weights.
 ///
 /// # Panics
-/// If `stride < columns` or `out` holds fewer than [`RowInput::weight_span`] values.
+/// If `stride < columns + weight_at` for a tap, or `out` holds fewer than
+/// [`RowInput::weight_span`] values.
 #[inline(always)]
 pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     row: &RowInput<'_>,
@@ -374,7 +382,7 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
 ) {
     debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
     let columns = row.columns;
-    assert!(stride >= columns);
+    assert!(row.taps.iter().all(|t| t.weight_at + columns <= stride));
     let out = &mut out[..row.weight_span(stride)];
     // Two compiled loops rather than a flag tested inside one: with the flag, AVX2 keeps the
     // accumulators live and spills (RGB f32 12% slower).
@@ -403,8 +411,8 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
     let columns = row.columns;
     let ring = row.ring.as_ptr();
     // SAFETY: V's features are available (contract); loads as in filter_row, which
-    // RowInput::new proved to lie in the ring; stores go to out[k·stride + x .. + N] with
-    // k < taps and x + N ≤ columns ≤ stride, inside the slice just cut to the weight span, and
+    // RowInput::new proved to lie in the ring; stores go to out[k·stride + weight_at + x .. + N]
+    // with k < taps and x + N ≤ columns, inside the slice just cut to the weight span, and
     // to sums[c·columns + x .. + N] with c ≤ NC, inside sums as asserted.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
@@ -421,7 +429,7 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
                 for u in 0..UNROLL {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
                     let w = weight::<V, NC, L1>(&d, nb, s);
-                    w.store(out.as_mut_ptr().add(k * stride + xs[u]));
+                    w.store(out.as_mut_ptr().add(k * stride + tap.weight_at + xs[u]));
                     if SUMS {
                         accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                     }
