@@ -38,6 +38,10 @@
 //!    the forward taps as it weighs them, and [`filter_row`] starts from those and adds the
 //!    backward taps only: the forward taps' neighbours are then loaded once, not twice. The
 //!    sums are the same operations in the same order, so the bits do not change.
+//! 9. While it filters a row, the kernel asks the memory system for the tile's next input row
+//!    and next output row, a few cache lines per block of columns (see
+//!    [`RowInput::prefetching`]): on frames larger than the caches, rows then arrive while the
+//!    kernel computes instead of stalling the conversions in and out.
 //!
 //! # Error bound
 //! With weights off by a relative `ε_w ≤ 2.5e-7` (the exponential) plus the rounding of the
@@ -103,6 +107,7 @@ impl<'a> Prefetch<'a> {
         row: PhantomData,
     };
 
+    /// The bytes of `row`.
     pub(crate) fn new<T>(row: &'a [T]) -> Self {
         Prefetch {
             at: row.as_ptr().cast(),
@@ -169,7 +174,7 @@ impl<'a> RowInput<'a> {
     /// The same row, bringing `read` and `write` into cache a share at a time as it is
     /// filtered, so that the caller's next read and write of image rows find them there: the
     /// memory is fetched while the kernel computes rather than while the caller waits (8-12%
-    /// on frames larger than the caches, 2-3% slower on frames inside them).
+    /// on frames larger than the caches, 1-3% slower on frames inside them).
     pub(crate) fn prefetching(mut self, read: Prefetch<'a>, write: Prefetch<'a>) -> Self {
         self.next_read = read;
         self.next_write = write;

@@ -48,6 +48,7 @@ impl Lanes for f32x8 {
     #[inline(always)]
     unsafe fn scale_exp2(self, _t: Self, e: Self, x: Self, limit: Self) -> Self {
         let bits: i32x8 = wide::bytemuck::cast(self);
+        // With no table (TABLE_BITS = 0) the shift alone leaves floor(t) in the exponent field.
         let k: i32x8 = wide::bytemuck::cast(e);
         let scaled: f32x8 = wide::bytemuck::cast(bits + (k << 23));
         scaled & x.simd_ge(limit)
