@@ -295,12 +295,8 @@ impl<T: Sample> Pass<T> {
             } else {
                 &mut []
             };
-            self.kernel.weigh(
-                &input,
-                &mut scratch.weights[at..],
-                self.weight_stride(),
-                sums,
-            );
+            self.kernel
+                .weigh(&input, &mut scratch.weights[at..], self.weight_stride, sums);
         }
     }
 
@@ -332,11 +328,11 @@ impl<T: Sample> Pass<T> {
     }
 
     /// Where the weights of row `y`'s forward tap `f`, for group `group`, start in the ring
-    /// of `r + 1` weight rows (at image column `-ahead`).
+    /// of `r + 1` weight rows; [`Pass::weight_column`] says where in that row each goes.
     fn weights_at(&self, y: isize, group: usize, f: usize) -> usize {
         let rows = self.radius as isize + 1;
         let slot = y.rem_euclid(rows) as usize * self.groups() + group;
-        (slot * self.forward.len() + f) * self.weight_stride()
+        (slot * self.forward.len() + f) * self.weight_stride
     }
 
     /// Where in a row of weights the weight of a pair of pixels `dx` columns apart goes, for
@@ -348,10 +344,6 @@ impl<T: Sample> Pass<T> {
     fn weight_column(&self, dx: isize) -> usize {
         let moved = if self.kernel.keeps_sums() { dx } else { 0 };
         (2 * self.ahead as isize + moved) as usize
-    }
-
-    fn weight_stride(&self) -> usize {
-        self.weight_stride
     }
 
     /// Converts input row `yy` (any integer: the border folds it) into a ring slot.
@@ -465,7 +457,7 @@ impl Scratch {
                 0
             }),
             weights: Aligned::zeroed(
-                (pass.radius + 1) * pass.groups() * pass.forward.len() * pass.weight_stride(),
+                (pass.radius + 1) * pass.groups() * pass.forward.len() * pass.weight_stride,
             ),
         }
     }
