@@ -107,11 +107,14 @@ impl<'a> Prefetch<'a> {
         row: PhantomData,
     };
 
-    /// The bytes of `row`.
+    /// The bytes of `row`, from the start of the cache line it starts in, so that asking for
+    /// lines 64 bytes apart reaches its last one too.
     pub(crate) fn new<T>(row: &'a [T]) -> Self {
+        let at = row.as_ptr().cast::<u8>();
+        let skew = at.addr() % 64;
         Prefetch {
-            at: row.as_ptr().cast(),
-            len: size_of_val(row),
+            at: at.wrapping_sub(skew),
+            len: size_of_val(row) + skew,
             row: PhantomData,
         }
     }
@@ -120,19 +123,23 @@ impl<'a> Prefetch<'a> {
     /// past them: a hint, with no effect on results. Rows to be written are asked for as if to
     /// be read: a write hint needs `prfchw`, a target feature Rust does not yet enable stably,
     /// and it measured no faster.
+    /// Elsewhere than on x86-64 it asks for nothing: the portable backend's `wide` has no
+    /// prefetch, and stable Rust has none for aarch64.
     #[inline(always)]
     fn ask(&self, cursor: &mut usize, to: usize) {
-        let to = to.min(self.len);
-        while *cursor < to {
-            #[cfg(target_arch = "x86_64")]
-            {
-                use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let to = to.min(self.len);
+            while *cursor < to {
                 // SAFETY: SSE is part of the x86-64 baseline, and a prefetch reads nothing and
                 // cannot fault, whatever the address.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(self.at.wrapping_add(*cursor).cast()) };
+                *cursor += 64;
             }
-            *cursor += 64;
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (self.at, cursor, to);
     }
 }
 
@@ -313,7 +320,7 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
     // SAFETY: V's features are available (contract). Every load below reads N values at
     // `base + c·plane + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns, which
     // RowInput::new proved to lie in the ring; weights are read only when SHARED, at
-    // `tap.weight_at + x`, which RowInput::new proved to lie in the weights; stores go to
+    // `tap.weight_at + x`, which RowInput::sharing proved to lie in the weights; stores go to
     // out[c·columns + x .. + N], inside the slice just cut to NC·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);

@@ -43,8 +43,9 @@ pub(crate) trait Lanes: Copy {
         unsafe { Self::splat(1.0) }
     }
     /// `self·2^floor(t)` where `x ≥ limit`, else `+0.0` (and `+0.0` where `x` is NaN). `t` is
-    /// a multiple of `2^-TABLE_BITS` and `e` the form [`crate::weights`] rounds it in, which
-    /// holds `i = t·2^TABLE_BITS` in its low mantissa bits (two's complement, `|i| < 2^22`): a
+    /// a multiple of `2^-TABLE_BITS` and `e` the form [`crate::weights`] rounds it in, whose
+    /// mantissa field holds `2^22 + i`, `i = t·2^TABLE_BITS` (`|i| < 2^22`), so that its low
+    /// bits are those of `i` in two's complement: a
     /// backend scales by whichever it has an instruction for. From `e`, shifting its bits left
     /// by `23 - TABLE_BITS` puts `floor(i / 2^TABLE_BITS)` in the exponent field and drops the
     /// bits above, and masking with `0xff80_0000` drops the table index below: adding that to
