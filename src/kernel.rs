@@ -232,8 +232,9 @@ impl<'a> RowInput<'a> {
     }
 }
 
-/// Vectors of pixels computed side by side: two independent dependency chains per tap keep the
-/// FMA pipes busy where one chain would wait on the latency of the accumulating adds.
+/// Vectors of pixels computed side by side unless a backend takes more (see
+/// [`crate::backend`]): two independent dependency chains per tap keep the FMA pipes busy where
+/// one chain would wait on the latency of the accumulating adds.
 pub(crate) const UNROLL: usize = 2;
 
 /// The differences `I(q) - I(p)` of `NC` channels at one tap, `N` pixels from column `x`.
@@ -294,23 +295,30 @@ unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(d: &[V; NC], nb: V, 
     }
 }
 
-/// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane. Each
-/// result is the weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
+/// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane, `U`
+/// vectors of pixels at a time. Each result is the weighted mean difference `Σ w·d / Σ w`; the
+/// caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
 /// `SHARED` loads the weights that `row` carries instead of computing them.
 ///
 /// # Safety
-/// `V`'s CPU features must be available, `V::N * UNROLL` must divide [`LANE_MULTIPLE`], `row`
+/// `V`'s CPU features must be available, `V::N * U` must divide [`LANE_MULTIPLE`], `row`
 /// must have been built for at least `NC` channels, and with weights exactly when `SHARED`.
 ///
 /// # Panics
 /// If `out` holds fewer than `NC * row.columns()` values.
 #[inline(always)]
-pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const SHARED: bool>(
+pub(crate) unsafe fn filter_row<
+    V: Lanes,
+    const NC: usize,
+    const L1: bool,
+    const SHARED: bool,
+    const U: usize,
+>(
     row: &RowInput<'_>,
     out: &mut [f32],
 ) {
-    debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
+    debug_assert_eq!(row.columns % (V::N * U), 0);
     debug_assert_eq!(row.weights.is_some(), SHARED);
     let columns = row.columns;
     let plane = row.plane;
@@ -330,11 +338,11 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
         let (mut read_at, mut write_at) = (0, 0);
         let mut x0 = 0;
         while x0 < columns {
-            let x1 = x0 + V::N * UNROLL;
+            let x1 = x0 + V::N * U;
             row.next_read.ask(&mut read_at, x1 * read_step);
             row.next_write.ask(&mut write_at, x1 * write_step);
-            let xs: [usize; UNROLL] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
+            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
+            let centre: [[V; NC]; U] = std::array::from_fn(|u| {
                 std::array::from_fn(|c| V::load(ring.add(row.centre + c * plane + xs[u])))
             });
             let (mut sum_w, mut sum_wd) = if SHARED && !row.sums.is_empty() {
@@ -347,11 +355,11 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
                     }),
                 )
             } else {
-                ([V::splat(1.0); UNROLL], [[V::splat(0.0); NC]; UNROLL])
+                ([V::splat(1.0); U], [[V::splat(0.0); NC]; U])
             };
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
-                for u in 0..UNROLL {
+                for u in 0..U {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
                     let w = if SHARED {
                         V::load(weights.add(tap.weight_at + xs[u]))
@@ -361,13 +369,13 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
                     accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                 }
             }
-            for u in 0..UNROLL {
+            for u in 0..U {
                 for (c, wd) in sum_wd[u].iter().enumerate() {
                     wd.div(sum_w[u])
                         .store(out.as_mut_ptr().add(c * columns + xs[u]));
                 }
             }
-            x0 += V::N * UNROLL;
+            x0 += V::N * U;
         }
     }
 }
@@ -386,13 +394,13 @@ pub(crate) unsafe fn filter_row<V: Lanes, const NC: usize, const L1: bool, const
 /// If `stride < columns + weight_at` for a tap, or `out` holds fewer than
 /// [`RowInput::weight_span`] values.
 #[inline(always)]
-pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
+pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
     row: &RowInput<'_>,
     out: &mut [f32],
     stride: usize,
     sums: &mut [f32],
 ) {
-    debug_assert_eq!(row.columns % (V::N * UNROLL), 0);
+    debug_assert_eq!(row.columns % (V::N * U), 0);
     let columns = row.columns;
     assert!(row.taps.iter().all(|t| t.weight_at + columns <= stride));
     let out = &mut out[..row.weight_span(stride)];
@@ -400,11 +408,11 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
     // accumulators live and spills (RGB f32 12% slower).
     if sums.is_empty() {
         // SAFETY: forwarded from the caller.
-        unsafe { weigh_columns::<V, NC, L1, false>(row, out, stride, sums) }
+        unsafe { weigh_columns::<V, NC, L1, false, U>(row, out, stride, sums) }
     } else {
         assert!(sums.len() >= (NC + 1) * columns);
         // SAFETY: forwarded from the caller; sums hold NC + 1 planes of `columns`.
-        unsafe { weigh_columns::<V, NC, L1, true>(row, out, stride, sums) }
+        unsafe { weigh_columns::<V, NC, L1, true, U>(row, out, stride, sums) }
     }
 }
 
@@ -414,7 +422,13 @@ pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool>(
 /// As for [`weigh_row`], `out` cut to the weight span, and with `SUMS` `sums` holding
 /// `NC + 1` planes of `columns`.
 #[inline(always)]
-unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: bool>(
+unsafe fn weigh_columns<
+    V: Lanes,
+    const NC: usize,
+    const L1: bool,
+    const SUMS: bool,
+    const U: usize,
+>(
     row: &RowInput<'_>,
     out: &mut [f32],
     stride: usize,
@@ -430,15 +444,15 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
         let nb = V::splat(row.neg_log2_beta);
         let mut x0 = 0;
         while x0 < columns {
-            let xs: [usize; UNROLL] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; UNROLL] = std::array::from_fn(|u| {
+            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
+            let centre: [[V; NC]; U] = std::array::from_fn(|u| {
                 std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + xs[u])))
             });
-            let mut sum_w = [V::splat(1.0); UNROLL];
-            let mut sum_wd = [[V::splat(0.0); NC]; UNROLL];
+            let mut sum_w = [V::splat(1.0); U];
+            let mut sum_wd = [[V::splat(0.0); NC]; U];
             for (k, tap) in row.taps.iter().enumerate() {
                 let s = V::splat(tap.log2_spatial);
-                for u in 0..UNROLL {
+                for u in 0..U {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
                     let w = weight::<V, NC, L1>(&d, nb, s);
                     w.store(out.as_mut_ptr().add(k * stride + tap.weight_at + xs[u]));
@@ -448,14 +462,14 @@ unsafe fn weigh_columns<V: Lanes, const NC: usize, const L1: bool, const SUMS: b
                 }
             }
             if SUMS {
-                for u in 0..UNROLL {
+                for u in 0..U {
                     sum_w[u].store(sums.as_mut_ptr().add(xs[u]));
                     for (c, wd) in sum_wd[u].iter().enumerate() {
                         wd.store(sums.as_mut_ptr().add((c + 1) * columns + xs[u]));
                     }
                 }
             }
-            x0 += V::N * UNROLL;
+            x0 += V::N * U;
         }
     }
 }
