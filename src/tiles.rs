@@ -190,10 +190,26 @@ impl<T: Sample> Pass<T> {
         for k in (1..=r).rev() {
             self.weigh(y0 - k, k, scratch);
         }
+        let shares = !self.forward.is_empty();
+        let from_sums = shares && self.kernel.keeps_sums();
+        // The forward taps' sums may already be taken.
+        let first_tap = if from_sums { self.forward.len() } else { 0 };
+        let out_row = |y: isize| {
+            let start = (y - y0) as usize * stride;
+            start..start + self.width * self.channels
+        };
         for y in y0..y1 {
             let s = self.slot_of(y + r);
             self.fill_slot(&mut scratch.ring[s..s + self.slot_len()], src, y + r)?;
             self.weigh(y, 0, scratch);
+            // What this tile reads and writes next, asked for while the first group is
+            // filtered: the input row the ring takes in, the output row after this one.
+            let next = (
+                fold(y + r + 1, self.height, self.border)
+                    .map_or(Prefetch::NONE, |sy| Prefetch::new(src.row(sy))),
+                out.get(out_row(y + 1))
+                    .map_or(Prefetch::NONE, Prefetch::new),
+            );
             for group in 0..self.groups() {
                 let shift = group * self.padded;
                 for (k, (tap_at, tap)) in scratch.taps.iter_mut().zip(&self.taps).enumerate() {
@@ -209,16 +225,12 @@ impl<T: Sample> Pass<T> {
                     let column = self.weight_column(forward_dx) as isize;
                     tap_at.weight_at = self.weights_at(wy, group, f) + (column + wx) as usize;
                 }
-                let shares = !self.forward.is_empty();
-                let from_sums = shares && self.kernel.keeps_sums();
-                // The forward taps' sums may already be taken.
-                let taps = &scratch.taps[if from_sums { self.forward.len() } else { 0 }..];
                 let input = RowInput::new(
                     &scratch.ring,
                     self.padded,
                     self.joint,
                     self.slot_of(y) + shift + self.lead,
-                    taps,
+                    &scratch.taps[first_tap..],
                     self.neg_log2_beta,
                     self.columns,
                 );
@@ -232,25 +244,15 @@ impl<T: Sample> Pass<T> {
                 } else {
                     input
                 };
-                // What this tile reads and writes next: the input row the ring takes in, the
-                // output row after this one.
                 let (read, write) = if group == 0 {
-                    let start = (y + 1 - y0) as usize * stride;
-                    (
-                        fold(y + r + 1, self.height, self.border)
-                            .map_or(Prefetch::NONE, |sy| Prefetch::new(src.row(sy))),
-                        out.get(start..start + self.width * self.channels)
-                            .map_or(Prefetch::NONE, Prefetch::new),
-                    )
+                    next
                 } else {
                     (Prefetch::NONE, Prefetch::NONE)
                 };
                 let planes = &mut scratch.out[group * self.columns..];
                 self.kernel.filter(&input.prefetching(read, write), planes);
             }
-            let start = (y - y0) as usize * stride;
-            let dst_row = &mut out[start..start + self.width * self.channels];
-            self.store_row(dst_row, src.row(y as usize), &scratch.out)?;
+            self.store_row(&mut out[out_row(y)], src.row(y as usize), &scratch.out)?;
         }
         Ok(())
     }
