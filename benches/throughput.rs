@@ -5,7 +5,7 @@
 //! `cargo bench --bench throughput -- 'gray-f32/r2'` runs a subset; `BENCH_THREADS=1,4,16`
 //! changes the thread counts measured.
 
-use bilateral::{Backend, Layout, Params, Plane, PlaneMut, Sample};
+use bilateral::{Backend, ImageView, ImageViewMut, Layout, Params, Sample};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use image::imageops::FilterType;
 
@@ -46,8 +46,8 @@ fn frames() -> Vec<Frame> {
 fn run<T: Sample>(src: &[T], dst: &mut [T], channels: usize, params: &Params) {
     let layout = Layout::packed(W as usize, H as usize, channels);
     bilateral::filter_into(
-        Plane::new(src, layout).unwrap(),
-        PlaneMut::new(dst, layout).unwrap(),
+        ImageView::new(src, layout).unwrap(),
+        ImageViewMut::new(dst, layout).unwrap(),
         params,
     )
     .unwrap();
@@ -118,7 +118,7 @@ fn oracle(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements((w * h) as u64));
     group.bench_function("gray-f32/r2", |b| {
-        let src = Plane::new(&crop, Layout::packed(w, h, 1)).unwrap();
+        let src = ImageView::new(&crop, Layout::packed(w, h, 1)).unwrap();
         b.iter(|| bilateral::oracle::reference(src, &Params::new().sigma_range(0.1)).unwrap())
     });
     group.finish();

@@ -2,8 +2,8 @@
 #![forbid(unsafe_code)]
 
 use crate::sample::is_valid_value;
-use crate::tiles::Pass;
-use crate::{Error, Layout, Params, Plane, PlaneMut, Sample};
+use crate::tiles::{Pass, Rejected};
+use crate::{Error, ImageView, ImageViewMut, Layout, Params, Sample};
 
 /// Filters `src` into `dst`, which must have the same width, height and channels (strides may
 /// differ). Nothing is allocated in proportion to the image, except one scratch image when
@@ -15,8 +15,8 @@ use crate::{Error, Layout, Params, Plane, PlaneMut, Sample};
 /// On error `dst` is untouched, except after [`Error::InvalidSample`], found while filtering,
 /// when it holds partial results.
 pub fn filter_into<T: Sample>(
-    src: Plane<'_, T>,
-    mut dst: PlaneMut<'_, T>,
+    src: ImageView<'_, T>,
+    mut dst: ImageViewMut<'_, T>,
     params: &Params,
 ) -> Result<(), Error> {
     dst.check_matches(&src)?;
@@ -45,36 +45,36 @@ pub fn filter_into<T: Sample>(
     for k in 0..n {
         // Passes alternate between the scratch image and `dst` so that the last lands in `dst`.
         let into_dst = (n - 1 - k) % 2 == 0;
-        let mut tmp = PlaneMut {
+        let mut tmp = ImageViewMut {
             data: &mut scratch,
             layout: scratch_layout,
         };
         result = match (k == 0, into_dst) {
             (true, true) => pass.run(&src, &mut dst),
             (true, false) => pass.run(&src, &mut tmp),
-            (false, true) => pass.run(&tmp.as_plane(), &mut dst),
-            (false, false) => pass.run(&dst.as_plane(), &mut tmp),
+            (false, true) => pass.run(&tmp.as_view(), &mut dst),
+            (false, false) => pass.run(&dst.as_view(), &mut tmp),
         };
         if result.is_err() {
             break;
         }
     }
-    result.map_err(|()| {
-        check_samples(&src).expect_err("a pass fails only on an invalid sample of its input")
+    result.map_err(|Rejected| {
+        check_samples(&src).expect_err("a pass rejects only an invalid sample of its input")
     })
 }
 
 /// Filters `src` into a new, tightly packed buffer of the same geometry.
-pub fn filter<T: Sample>(src: Plane<'_, T>, params: &Params) -> Result<Vec<T>, Error> {
+pub fn filter<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Vec<T>, Error> {
     let l = src.layout;
     let packed = Layout::packed(l.width, l.height, l.channels);
     let mut out = vec![T::ZERO; l.width * l.height * l.channels];
-    filter_into(src, PlaneMut::new(&mut out, packed)?, params)?;
+    filter_into(src, ImageViewMut::new(&mut out, packed)?, params)?;
     Ok(out)
 }
 
 /// `Err` with the first invalid sample in row-major order, if any.
-fn check_samples<T: Sample>(src: &Plane<'_, T>) -> Result<(), Error> {
+fn check_samples<T: Sample>(src: &ImageView<'_, T>) -> Result<(), Error> {
     if !T::IS_FLOAT {
         return Ok(());
     }

@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use image::{DynamicImage, ImageBuffer, Pixel};
 
-use crate::{Error, Layout, Params, Plane, Sample, filter};
+use crate::{Error, ImageView, Layout, Params, Sample, filter};
 
 /// Filters an `ImageBuffer` of `Luma`, `LumaA`, `Rgb` or `Rgba` over `u8`, `u16` or `f32`. The
 /// alpha of `LumaA` and `Rgba` is kept unless [`Params::filter_alpha`] asks otherwise.
@@ -29,7 +29,7 @@ where
     let (w, h) = img.dimensions();
     let layout = Layout::packed(w as usize, h as usize, usize::from(P::CHANNEL_COUNT));
     let samples: &[P::Subpixel] = img.as_raw();
-    let out = filter(Plane::new(samples, layout)?, params)?;
+    let out = filter(ImageView::new(samples, layout)?, params)?;
     Ok(ImageBuffer::from_raw(w, h, out).expect("filter returns a packed buffer of the same size"))
 }
 

@@ -33,11 +33,14 @@
 //!    tap `o`. The weight is computed from the same operands either way (`(-d)² = d²` exactly),
 //!    so the result is bit for bit the one of computing every weight in place (which the
 //!    kernel still does for large windows, whose weight ring would not fit in cache); the sums
-//!    run over the taps in the same order in both, the forward taps first.
-//! 8. Where the ISA has registers to spare (AVX-512), [`weigh_row`] also takes the sums over
-//!    the forward taps as it weighs them, and [`filter_row`] starts from those and adds the
-//!    backward taps only: the forward taps' neighbours are then loaded once, not twice. The
-//!    sums are the same operations in the same order, so the bits do not change.
+//!    run over the taps in the same order in both, the forward taps first. [`filter_row`]
+//!    reads its weights through a [`Weights`] mode: [`InPlace`] or [`Shared`].
+//! 8. [`weigh_row`] can also take the sums over the forward taps as it weighs them
+//!    ([`SumsMut`]), and [`filter_row`] start from those and add the backward taps only
+//!    ([`FromSums`]): the forward taps' neighbours are then loaded once, not twice. The sums
+//!    are the same operations in the same order, so the bits do not change. It pays where the
+//!    ISA has registers for the extra accumulators (AVX-512 by default; any backend can be
+//!    made to, see [`crate::WeightMode`]).
 //! 9. While it filters a row, the kernel asks the memory system for the tile's next input row
 //!    and next output row, a few cache lines per block of columns (see
 //!    [`RowInput::prefetching`]): on frames larger than the caches, rows then arrive while the
@@ -52,12 +55,17 @@
 
 use std::marker::PhantomData;
 
-use crate::backend::LANE_MULTIPLE;
 use crate::lanes::Lanes;
 use crate::weights::exp2;
 
+/// Every row is computed over a multiple of this many columns: the kernel's contract with its
+/// callers, so that any backend's vectors, unrolled as it unrolls them, tile a row exactly
+/// (each backend checks at compile time that they divide it).
+pub(crate) const LANE_MULTIPLE: usize = 32;
+
 /// A tap as the kernel sees it: where its neighbours start in the ring, its spatial term, and
-/// where its weights are when they were computed ahead (see [`weigh_row`]).
+/// where its weights are when they are read or written a row of weights at a time (see
+/// [`Shared`] and [`weigh_row`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TapAt {
     /// Index in the ring of the neighbour of column 0, channel 0.
@@ -69,23 +77,16 @@ pub(crate) struct TapAt {
     pub weight_at: usize,
 }
 
-/// What one row of the kernel reads.
+/// What one row of the kernel reads: the ring of converted input rows and the taps into it.
 pub(crate) struct RowInput<'a> {
     ring: &'a [f32],
-    plane: usize,
+    /// Distance in the ring between the rows of two channels filtered together.
+    channel_stride: usize,
     centre: usize,
     taps: &'a [TapAt],
     neg_log2_beta: f32,
     columns: usize,
     channels: usize,
-    /// Weights computed ahead by [`weigh_row`], read at each tap's `weight_at`; `None` to
-    /// compute them in place.
-    weights: Option<&'a [f32]>,
-    /// With shared weights, empty or the sums over the forward taps that [`weigh_row`] left:
-    /// `Σ w` from `sums[0]` and `Σ w·d` of channel `c` from `sums[(c + 1)·sums_stride]`,
-    /// column 0 at index 0. With them, the kernel's `taps` are the backward ones only.
-    sums: &'a [f32],
-    sums_stride: usize,
     /// The rows the caller reads and writes next, asked for a share per block of columns (see
     /// [`RowInput::prefetching`]).
     next_read: Prefetch<'a>,
@@ -144,14 +145,15 @@ impl<'a> Prefetch<'a> {
 }
 
 impl<'a> RowInput<'a> {
-    /// Checks once per row that every load of `channels` planes `plane` apart, `columns` wide,
-    /// from `centre` and from each tap, stays inside `ring`; the kernel then loads unchecked.
+    /// Checks once per row that every load of `channels` rows `channel_stride` apart,
+    /// `columns` wide, from `centre` and from each tap, stays inside `ring`; the kernel then
+    /// loads unchecked.
     ///
     /// # Panics
     /// If a load would leave `ring`: a bug in the caller.
     pub(crate) fn new(
         ring: &'a [f32],
-        plane: usize,
+        channel_stride: usize,
         channels: usize,
         centre: usize,
         taps: &'a [TapAt],
@@ -159,20 +161,17 @@ impl<'a> RowInput<'a> {
         columns: usize,
     ) -> Self {
         assert!(columns.is_multiple_of(LANE_MULTIPLE) && channels >= 1);
-        let reach = (channels - 1) * plane + columns;
+        let reach = (channels - 1) * channel_stride + columns;
         let last = taps.iter().map(|t| t.at).fold(centre, usize::max);
         assert!(last + reach <= ring.len(), "row input out of bounds");
         RowInput {
             ring,
-            plane,
+            channel_stride,
             centre,
             taps,
             neg_log2_beta,
             columns,
             channels,
-            weights: None,
-            sums: &[],
-            sums_stride: 0,
             next_read: Prefetch::NONE,
             next_write: Prefetch::NONE,
         }
@@ -180,62 +179,254 @@ impl<'a> RowInput<'a> {
 
     /// The same row, bringing `read` and `write` into cache a share at a time as it is
     /// filtered, so that the caller's next read and write of image rows find them there: the
-    /// memory is fetched while the kernel computes rather than while the caller waits (8-12%
-    /// on frames larger than the caches, 1-3% slower on frames inside them).
+    /// memory is fetched while the kernel computes rather than while the caller waits.
     pub(crate) fn prefetching(mut self, read: Prefetch<'a>, write: Prefetch<'a>) -> Self {
         self.next_read = read;
         self.next_write = write;
         self
     }
 
-    /// The same row, filtered with the weights computed ahead in `weights`, read from each
-    /// tap's `weight_at`, and starting from the sums over the forward taps in `sums` (planes
-    /// `stride` apart) unless it is empty; checks that every load stays inside.
-    ///
-    /// # Panics
-    /// If a load would leave `weights`: a bug in the caller.
-    pub(crate) fn sharing(mut self, weights: &'a [f32], sums: &'a [f32], stride: usize) -> Self {
-        let last = self.taps.iter().map(|t| t.weight_at).max().unwrap_or(0);
-        assert!(
-            last + self.columns <= weights.len(),
-            "weights out of bounds"
-        );
-        assert!(
-            sums.is_empty()
-                || (stride >= self.columns && self.channels * stride + self.columns <= sums.len()),
-            "sums out of bounds"
-        );
-        self.weights = Some(weights);
-        self.sums = sums;
-        self.sums_stride = stride;
-        self
-    }
-
-    /// Channel planes that may be read.
+    /// Channel rows that may be read.
     pub(crate) fn channels(&self) -> usize {
         self.channels
     }
 
-    /// Whether the weights were computed ahead.
-    pub(crate) fn shares_weights(&self) -> bool {
-        self.weights.is_some()
-    }
-
-    /// Values one [`weigh_row`] call writing taps `stride` apart spans.
-    pub(crate) fn weight_span(&self, stride: usize) -> usize {
-        self.taps
-            .iter()
-            .enumerate()
-            .map(|(k, t)| k * stride + t.weight_at + self.columns)
-            .max()
-            .unwrap_or(0)
+    /// Columns computed.
+    pub(crate) fn columns(&self) -> usize {
+        self.columns
     }
 }
 
-/// Vectors of pixels computed side by side unless a backend takes more (see
-/// [`crate::backend`]): two independent dependency chains per tap keep the FMA pipes busy where
-/// one chain would wait on the latency of the accumulating adds.
-pub(crate) const UNROLL: usize = 2;
+/// Where [`filter_row`] gets its taps' weights: the kernel's three weight modes, each a type
+/// so that each compiles to its own loop. The tile chooses one per call.
+///
+/// - [`InPlace`]: every weight computed where it is used.
+/// - [`Shared`]: read from a ring of weights computed ahead by [`weigh_row`] (trick 7).
+/// - [`FromSums`]: as [`Shared`], starting from the sums over the forward taps that
+///   [`weigh_row`] kept, with the row's taps the backward ones only (trick 8).
+pub(crate) trait Weights: Copy {
+    /// Whether every load the mode makes for `row`'s taps over `NC` channels stays inside
+    /// its buffers.
+    fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool;
+
+    /// `Σ w` and `Σ w·d` per channel at column `x` before the row's taps are added.
+    ///
+    /// # Safety
+    /// `V`'s features must be available and `self.covers` the row, `x + N ≤ columns`.
+    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]);
+
+    /// The weight of `tap` at column `x`, whose differences are `d`, with the spatial term
+    /// `s` and range factor `nb` splatted.
+    ///
+    /// # Safety
+    /// As for [`Weights::start`].
+    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+        &self,
+        tap: &TapAt,
+        d: &[V; NC],
+        nb: V,
+        s: V,
+        x: usize,
+    ) -> V;
+}
+
+/// Every weight computed where it is used.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InPlace;
+
+/// Weights read from a ring computed ahead, each tap's at its `weight_at`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    pub ring: &'a [f32],
+}
+
+/// Weights read as [`Shared`] ones, starting from the sums over the forward taps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FromSums<'a> {
+    pub weights: Shared<'a>,
+    pub sums: Sums<'a>,
+}
+
+/// The sums [`weigh_row`] keeps over a row's forward taps: `Σ w` of column `x` at `x` and
+/// `Σ w·d` of channel `c` at `(c + 1)·stride + x`. One stride, that of the tile's layout,
+/// serves the writer ([`SumsMut`]) and the reader.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sums<'a> {
+    pub data: &'a [f32],
+    pub stride: usize,
+}
+
+/// Where [`weigh_row`] writes the sums, laid out as [`Sums`].
+#[derive(Debug)]
+pub(crate) struct SumsMut<'a> {
+    pub data: &'a mut [f32],
+    pub stride: usize,
+}
+
+impl Sums<'_> {
+    fn covers(&self, columns: usize, channels: usize) -> bool {
+        self.stride >= columns && channels * self.stride + columns <= self.data.len()
+    }
+}
+
+impl Weights for InPlace {
+    fn covers(&self, _row: &RowInput<'_>, _channels: usize) -> bool {
+        true
+    }
+
+    #[inline(always)]
+    unsafe fn start<V: Lanes, const NC: usize>(&self, _x: usize) -> (V, [V; NC]) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (V::splat(1.0), [V::splat(0.0); NC]) }
+    }
+
+    #[inline(always)]
+    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+        &self,
+        _tap: &TapAt,
+        d: &[V; NC],
+        nb: V,
+        s: V,
+        _x: usize,
+    ) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { weight::<V, NC, L1>(d, nb, s) }
+    }
+}
+
+impl Weights for Shared<'_> {
+    fn covers(&self, row: &RowInput<'_>, _channels: usize) -> bool {
+        let last = row.taps.iter().map(|t| t.weight_at).max().unwrap_or(0);
+        last + row.columns <= self.ring.len()
+    }
+
+    #[inline(always)]
+    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]) {
+        // SAFETY: forwarded from the caller.
+        unsafe { InPlace.start(x) }
+    }
+
+    #[inline(always)]
+    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+        &self,
+        tap: &TapAt,
+        _d: &[V; NC],
+        _nb: V,
+        _s: V,
+        x: usize,
+    ) -> V {
+        // SAFETY: `covers` holds (contract): `tap.weight_at + x + N` is inside the ring.
+        unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + x)) }
+    }
+}
+
+impl Weights for FromSums<'_> {
+    fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
+        self.weights.covers(row, channels) && self.sums.covers(row.columns, channels)
+    }
+
+    #[inline(always)]
+    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]) {
+        let sums = self.sums.data.as_ptr();
+        let stride = self.sums.stride;
+        // SAFETY: `covers` holds for NC channels (contract): NC + 1 sums of N columns from x.
+        unsafe {
+            (
+                V::load(sums.add(x)),
+                std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + x))),
+            )
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+        &self,
+        tap: &TapAt,
+        d: &[V; NC],
+        nb: V,
+        s: V,
+        x: usize,
+    ) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.weights.weight::<V, NC, L1>(tap, d, nb, s, x) }
+    }
+}
+
+/// Where [`weigh_row`] writes: the weights of tap `k` of the row, column 0 first, go to
+/// `data[k·stride + tap.weight_at..]`.
+#[derive(Debug)]
+pub(crate) struct WeightRows<'a> {
+    pub data: &'a mut [f32],
+    pub stride: usize,
+}
+
+impl WeightRows<'_> {
+    /// Whether every store of `row`'s weights stays inside, and no tap's row overlaps the
+    /// next one's.
+    pub(crate) fn covers(&self, row: &RowInput<'_>) -> bool {
+        let columns = row.columns;
+        row.taps
+            .iter()
+            .all(|t| t.weight_at + columns <= self.stride)
+            && row
+                .taps
+                .iter()
+                .enumerate()
+                .all(|(k, t)| k * self.stride + t.weight_at + columns <= self.data.len())
+    }
+}
+
+/// Whether [`weigh_row`] keeps the sums over the taps it weighs: [`SumsMut`] to keep them,
+/// [`NoSums`] not to, as types so that each compiles to its own loop (a flag tested inside
+/// one loop keeps the accumulators live, and with 16 registers they spill).
+pub(crate) trait KeptSums {
+    /// Whether the sums are taken at all.
+    const KEEPS: bool;
+
+    /// Whether the sums of `NC` channels over `columns` columns fit.
+    fn covers(&self, columns: usize, channels: usize) -> bool;
+
+    /// Stores the sums of the `N` columns from `x`.
+    ///
+    /// # Safety
+    /// `V`'s features must be available, `covers` holds and `x + N ≤ columns`.
+    unsafe fn store<V: Lanes, const NC: usize>(&mut self, x: usize, sum_w: V, sum_wd: [V; NC]);
+}
+
+/// The sums are not kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoSums;
+
+impl KeptSums for NoSums {
+    const KEEPS: bool = false;
+
+    fn covers(&self, _columns: usize, _channels: usize) -> bool {
+        true
+    }
+
+    #[inline(always)]
+    unsafe fn store<V: Lanes, const NC: usize>(&mut self, _x: usize, _w: V, _wd: [V; NC]) {}
+}
+
+impl KeptSums for SumsMut<'_> {
+    const KEEPS: bool = true;
+
+    fn covers(&self, columns: usize, channels: usize) -> bool {
+        self.stride >= columns && channels * self.stride + columns <= self.data.len()
+    }
+
+    #[inline(always)]
+    unsafe fn store<V: Lanes, const NC: usize>(&mut self, x: usize, sum_w: V, sum_wd: [V; NC]) {
+        let sums = self.data.as_mut_ptr();
+        // SAFETY: `covers` holds for NC channels (contract): NC + 1 sums of N columns from x.
+        unsafe {
+            sum_w.store(sums.add(x));
+            for (c, wd) in sum_wd.iter().enumerate() {
+                wd.store(sums.add((c + 1) * self.stride + x));
+            }
+        }
+    }
+}
 
 /// The differences `I(q) - I(p)` of `NC` channels at one tap, `N` pixels from column `x`.
 ///
@@ -250,7 +441,20 @@ unsafe fn differences<V: Lanes, const NC: usize>(
 ) -> [V; NC] {
     let ring = row.ring.as_ptr();
     // SAFETY: forwarded from the caller.
-    std::array::from_fn(|c| unsafe { V::load(ring.add(at + c * row.plane + x)).sub(centre[c]) })
+    std::array::from_fn(|c| unsafe {
+        V::load(ring.add(at + c * row.channel_stride + x)).sub(centre[c])
+    })
+}
+
+/// The centre samples of `NC` channels, `N` pixels from column `x`.
+///
+/// # Safety
+/// As for [`differences`].
+#[inline(always)]
+unsafe fn centre<V: Lanes, const NC: usize>(row: &RowInput<'_>, x: usize) -> [V; NC] {
+    let ring = row.ring.as_ptr();
+    // SAFETY: forwarded from the caller.
+    std::array::from_fn(|c| unsafe { V::load(ring.add(row.centre + c * row.channel_stride + x)) })
 }
 
 /// Adds one tap's weight `w` and weighted differences `w·d` to the sums. [`filter_row`] and
@@ -296,40 +500,36 @@ unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(d: &[V; NC], nb: V, 
 }
 
 /// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane, `U`
-/// vectors of pixels at a time. Each result is the weighted mean difference `Σ w·d / Σ w`; the
-/// caller adds the centre sample.
+/// vectors of pixels at a time, with the taps' weights from `weights`. Each result is the
+/// weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
-/// `SHARED` loads the weights that `row` carries instead of computing them.
 ///
 /// # Safety
 /// `V`'s CPU features must be available, `V::N * U` must divide [`LANE_MULTIPLE`], `row`
-/// must have been built for at least `NC` channels, and with weights exactly when `SHARED`.
+/// must have been built for at least `NC` channels, and `weights` must cover it.
 ///
 /// # Panics
-/// If `out` holds fewer than `NC * row.columns()` values.
+/// If `out` holds fewer than `NC * row.columns` values.
 #[inline(always)]
 pub(crate) unsafe fn filter_row<
     V: Lanes,
     const NC: usize,
     const L1: bool,
-    const SHARED: bool,
+    W: Weights,
     const U: usize,
 >(
     row: &RowInput<'_>,
+    weights: W,
     out: &mut [f32],
 ) {
     debug_assert_eq!(row.columns % (V::N * U), 0);
-    debug_assert_eq!(row.weights.is_some(), SHARED);
+    debug_assert!(weights.covers(row, NC));
     let columns = row.columns;
-    let plane = row.plane;
     let out = &mut out[..NC * columns];
-    let ring = row.ring.as_ptr();
-    let weights = row.weights.unwrap_or_default().as_ptr();
     // SAFETY: V's features are available (contract). Every load below reads N values at
-    // `base + c·plane + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns, which
-    // RowInput::new proved to lie in the ring; weights are read only when SHARED, at
-    // `tap.weight_at + x`, which RowInput::sharing proved to lie in the weights; stores go to
-    // out[c·columns + x .. + N], inside the slice just cut to NC·columns.
+    // `base + c·channel_stride + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns,
+    // which RowInput::new proved to lie in the ring; `weights` covers the row (contract);
+    // stores go to out[c·columns + x .. + N], inside the slice just cut to NC·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
         // Bytes of the next rows to ask for per column filtered, and how far they were.
@@ -342,30 +542,15 @@ pub(crate) unsafe fn filter_row<
             row.next_read.ask(&mut read_at, x1 * read_step);
             row.next_write.ask(&mut write_at, x1 * write_step);
             let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; U] = std::array::from_fn(|u| {
-                std::array::from_fn(|c| V::load(ring.add(row.centre + c * plane + xs[u])))
-            });
-            let (mut sum_w, mut sum_wd) = if SHARED && !row.sums.is_empty() {
-                let sums = row.sums.as_ptr();
-                let stride = row.sums_stride;
-                (
-                    std::array::from_fn(|u| V::load(sums.add(xs[u]))),
-                    std::array::from_fn(|u| {
-                        std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + xs[u])))
-                    }),
-                )
-            } else {
-                ([V::splat(1.0); U], [[V::splat(0.0); NC]; U])
-            };
+            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+            let start: [(V, [V; NC]); U] = std::array::from_fn(|u| weights.start(xs[u]));
+            let mut sum_w: [V; U] = std::array::from_fn(|u| start[u].0);
+            let mut sum_wd: [[V; NC]; U] = std::array::from_fn(|u| start[u].1);
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
                 for u in 0..U {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
-                    let w = if SHARED {
-                        V::load(weights.add(tap.weight_at + xs[u]))
-                    } else {
-                        weight::<V, NC, L1>(&d, nb, s)
-                    };
+                    let w = weights.weight::<V, NC, L1>(tap, &d, nb, s, xs[u]);
                     accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                 }
             }
@@ -375,79 +560,46 @@ pub(crate) unsafe fn filter_row<
                         .store(out.as_mut_ptr().add(c * columns + xs[u]));
                 }
             }
-            x0 += V::N * U;
+            x0 = x1;
         }
     }
 }
 
 /// Computes the weights of one row of pixels ahead: for each tap `k` of `row`, the weights of
-/// `columns` pixels from the centre go to `out[k·stride + weight_at ..][..columns]`, the tap's
-/// `weight_at` moving them within their row. Each weight is the one
-/// [`filter_row`] would compute for that pixel and tap. Unless `sums` is empty, the sums
-/// [`filter_row`] would have over these taps go there too: `Σ w` (from the centre's 1), then
-/// `Σ w·d` for each channel, planes of `columns`.
+/// `columns` pixels from the centre go to `out` (see [`WeightRows`]), the tap's `weight_at`
+/// moving them within their row. Each weight is the one [`filter_row`] would compute for that
+/// pixel and tap. With [`SumsMut`], the sums [`filter_row`] would have over these taps go there
+/// too (see [`Sums`]).
 ///
 /// # Safety
-/// As for [`filter_row`] without weights.
-///
-/// # Panics
-/// If `stride < columns + weight_at` for a tap, or `out` holds fewer than
-/// [`RowInput::weight_span`] values.
+/// As for [`filter_row`] with [`InPlace`] weights; `out` and `sums` must cover the row.
 #[inline(always)]
-pub(crate) unsafe fn weigh_row<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
-    row: &RowInput<'_>,
-    out: &mut [f32],
-    stride: usize,
-    sums: &mut [f32],
-) {
-    debug_assert_eq!(row.columns % (V::N * U), 0);
-    let columns = row.columns;
-    assert!(row.taps.iter().all(|t| t.weight_at + columns <= stride));
-    let out = &mut out[..row.weight_span(stride)];
-    // Two compiled loops rather than a flag tested inside one: with the flag, AVX2 keeps the
-    // accumulators live and spills (RGB f32 12% slower).
-    if sums.is_empty() {
-        // SAFETY: forwarded from the caller.
-        unsafe { weigh_columns::<V, NC, L1, false, U>(row, out, stride, sums) }
-    } else {
-        assert!(sums.len() >= (NC + 1) * columns);
-        // SAFETY: forwarded from the caller; sums hold NC + 1 planes of `columns`.
-        unsafe { weigh_columns::<V, NC, L1, true, U>(row, out, stride, sums) }
-    }
-}
-
-/// [`weigh_row`]'s loop, keeping the sums exactly when `SUMS`.
-///
-/// # Safety
-/// As for [`weigh_row`], `out` cut to the weight span, and with `SUMS` `sums` holding
-/// `NC + 1` planes of `columns`.
-#[inline(always)]
-unsafe fn weigh_columns<
+pub(crate) unsafe fn weigh_row<
     V: Lanes,
     const NC: usize,
     const L1: bool,
-    const SUMS: bool,
+    S: KeptSums,
     const U: usize,
 >(
     row: &RowInput<'_>,
-    out: &mut [f32],
-    stride: usize,
-    sums: &mut [f32],
+    out: WeightRows<'_>,
+    mut sums: S,
 ) {
+    debug_assert_eq!(row.columns % (V::N * U), 0);
+    debug_assert!(out.covers(row) && sums.covers(row.columns, NC));
     let columns = row.columns;
-    let ring = row.ring.as_ptr();
+    let stride = out.stride;
+    let out = out.data.as_mut_ptr();
     // SAFETY: V's features are available (contract); loads as in filter_row, which
     // RowInput::new proved to lie in the ring; stores go to out[k·stride + weight_at + x .. + N]
-    // with k < taps and x + N ≤ columns, inside the slice just cut to the weight span, and
-    // to sums[c·columns + x .. + N] with c ≤ NC, inside sums as asserted.
+    // with k < taps and x + N ≤ columns, which `out` covers (contract), and to the sums, which
+    // cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
         let mut x0 = 0;
         while x0 < columns {
             let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; U] = std::array::from_fn(|u| {
-                std::array::from_fn(|c| V::load(ring.add(row.centre + c * row.plane + xs[u])))
-            });
+            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
             let mut sum_w = [V::splat(1.0); U];
             let mut sum_wd = [[V::splat(0.0); NC]; U];
             for (k, tap) in row.taps.iter().enumerate() {
@@ -455,18 +607,15 @@ unsafe fn weigh_columns<
                 for u in 0..U {
                     let d = differences(row, tap.at, &centre[u], xs[u]);
                     let w = weight::<V, NC, L1>(&d, nb, s);
-                    w.store(out.as_mut_ptr().add(k * stride + tap.weight_at + xs[u]));
-                    if SUMS {
+                    w.store(out.add(k * stride + tap.weight_at + xs[u]));
+                    if S::KEEPS {
                         accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
                     }
                 }
             }
-            if SUMS {
+            if S::KEEPS {
                 for u in 0..U {
-                    sum_w[u].store(sums.as_mut_ptr().add(xs[u]));
-                    for (c, wd) in sum_wd[u].iter().enumerate() {
-                        wd.store(sums.as_mut_ptr().add((c + 1) * columns + xs[u]));
-                    }
+                    sums.store(xs[u], sum_w[u], sum_wd[u]);
                 }
             }
             x0 += V::N * U;

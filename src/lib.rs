@@ -12,11 +12,11 @@
 //! sharp.
 //!
 //! ```
-//! use bilateral::{Params, Plane, Layout};
+//! use bilateral::{Params, ImageView, Layout};
 //! let (w, h) = (40, 30);
 //! let img: Vec<u8> = (0..w * h).map(|i| if i % w < w / 2 { 20 } else { 200 } ^ (i % 3) as u8).collect();
 //! let params = Params::new().radius(2).sigma_space(1.5).sigma_range(25.0);
-//! let out = bilateral::filter(Plane::new(&img, Layout::packed(w, h, 1))?, &params)?;
+//! let out = bilateral::filter(ImageView::new(&img, Layout::packed(w, h, 1))?, &params)?;
 //! assert_eq!(out.len(), img.len());
 //! # Ok::<(), bilateral::Error>(())
 //! ```
@@ -62,9 +62,9 @@ mod images;
 mod kernel;
 mod lanes;
 mod params;
-mod plane;
 mod sample;
 mod tiles;
+mod view;
 mod weights;
 
 #[cfg(feature = "oracle")]
@@ -75,7 +75,9 @@ pub use error::Error;
 pub use filter::{filter, filter_into};
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
-pub use params::{Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, Window};
-pub use plane::{Layout, Plane, PlaneMut};
+pub use params::{
+    Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, WeightMode, Window,
+};
 pub use sample::{MAX_SAMPLE_MAGNITUDE, Sample};
+pub use view::{ImageView, ImageViewMut, Layout};
 pub use weights::EXP2_MAX_REL_ERROR;

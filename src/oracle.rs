@@ -3,7 +3,7 @@
 //! its own border indexing (by repeated reflection), its own window, direct `exp`.
 #![forbid(unsafe_code)]
 
-use crate::{Border, ColorDistance, Error, Params, Plane, Sample, Window};
+use crate::{Border, ColorDistance, Error, ImageView, Params, Sample, Window};
 
 /// The exact result and, per sample, the range of values its last pass's window held.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,7 @@ pub fn store_as<T: Sample>(v: f64) -> f64 {
 
 /// Filters `src` by the definition. Integer samples are rounded between passes, as the
 /// library does; the last pass is returned unrounded.
-pub fn reference<T: Sample>(src: Plane<'_, T>, params: &Params) -> Result<Reference, Error> {
+pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Reference, Error> {
     let p = params.resolve::<T>()?;
     let l = src.layout();
     let mut img = Vec::with_capacity(l.width * l.height * l.channels);

@@ -15,6 +15,7 @@ pub const DEFAULT_TILE_HEIGHT: usize = 32;
 
 /// Which offsets of the `(2r+1)²` square take part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[non_exhaustive]
 pub enum Window {
     /// Every offset with `|dx| ≤ r` and `|dy| ≤ r`, as in the defining formula.
     #[default]
@@ -26,6 +27,7 @@ pub enum Window {
 /// How the difference of two multi-channel pixels is measured. One-channel images are alike
 /// under all three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[non_exhaustive]
 pub enum ColorDistance {
     /// Euclidean distance over the colour channels: `D² = Σ_c (I_c(p) - I_c(q))²`.
     #[default]
@@ -38,6 +40,7 @@ pub enum ColorDistance {
 
 /// What lies beyond the image edge. Shown for a row `abcd`, three samples out on each side.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
 pub enum Border {
     /// `dcb|abcd|cba`: mirror without repeating the edge (OpenCV's default).
     #[default]
@@ -51,9 +54,41 @@ pub enum Border {
     Constant(f32),
 }
 
+/// How the filter gets the weights of a pixel's taps. A choice of speed only: every mode gives
+/// the same bytes, and the default ([`Params::weight_mode`] unset) picks the fastest for the
+/// backend and window.
+///
+/// `w(p, q) = w(q, p)`, so the shared modes compute the weights of the forward half of the
+/// window (`dy > 0`, or `dy = 0` and `dx > 0`) once per pixel, into a ring of `r + 1` rows of
+/// weights per tile, and both pixels of each pair read them. That ring holds
+/// `(r + 1) · taps / 2 · width` weights; where it would pass a budget of a few MiB per tile
+/// (at 3840 columns, from radius 5), the filter computes the weights in place whatever the
+/// mode asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WeightMode {
+    /// Every weight computed where it is used: each pair of pixels computes its weight twice.
+    InPlace,
+    /// The forward taps' weights computed ahead, once per pair of pixels, and read back.
+    Shared,
+    /// As [`WeightMode::Shared`], and the pass that computes the weights also keeps the sums
+    /// over the forward taps, from which the filter starts: each forward neighbour is loaded
+    /// once. Pays where the registers hold the extra sums (AVX-512).
+    SharedSums,
+}
+
+impl WeightMode {
+    /// Every mode.
+    pub const ALL: [WeightMode; 3] = [
+        WeightMode::InPlace,
+        WeightMode::Shared,
+        WeightMode::SharedSums,
+    ];
+}
+
 /// The command line's spelling of each choice, read by `FromStr` and written by `Display`:
 /// `square`, `disc`; `joint`, `l1`, `per-channel`; `reflect101`, `replicate`, `reflect`,
-/// `constant:V`.
+/// `constant:V`; `in-place`, `shared`, `shared-sums`.
 macro_rules! names {
     ($t:ty { $($v:ident => $n:literal),* }) => {
         impl fmt::Display for $t {
@@ -75,6 +110,7 @@ macro_rules! names {
 }
 
 names!(Window { Square => "square", Disc => "disc" });
+names!(WeightMode { InPlace => "in-place", Shared => "shared", SharedSums => "shared-sums" });
 names!(ColorDistance { Joint => "joint", L1 => "l1", PerChannel => "per-channel" });
 
 impl fmt::Display for Border {
@@ -155,6 +191,7 @@ pub struct Params {
     filter_alpha: bool,
     iterations: u32,
     backend: Option<Backend>,
+    weight_mode: Option<WeightMode>,
     tile_height: usize,
 }
 
@@ -170,6 +207,7 @@ impl Default for Params {
             filter_alpha: false,
             iterations: 1,
             backend: None,
+            weight_mode: None,
             tile_height: DEFAULT_TILE_HEIGHT,
         }
     }
@@ -322,6 +360,13 @@ impl Params {
         self
     }
 
+    /// Force a weight mode instead of the fastest for the backend and window. A performance
+    /// knob only: the output does not depend on it (see [`WeightMode`]).
+    pub fn weight_mode(mut self, mode: WeightMode) -> Self {
+        self.weight_mode = Some(mode);
+        self
+    }
+
     /// Rows per parallel task. A performance knob only: the output does not depend on it.
     pub fn tile_height(mut self, rows: usize) -> Self {
         self.tile_height = rows;
@@ -396,6 +441,11 @@ impl Params {
         self.backend
     }
 
+    /// The forced weight mode, if any.
+    pub fn get_weight_mode(&self) -> Option<WeightMode> {
+        self.weight_mode
+    }
+
     /// Checks every parameter as a filter call would (nothing here depends on the sample type or
     /// the image), including that a forced backend is available.
     pub fn validate(&self) -> Result<(), Error> {
@@ -437,7 +487,17 @@ impl Params {
             return Err(Error::ZeroTileHeight);
         }
         let backend = match self.backend {
-            Some(b) => b.check()?,
+            Some(b) if !b.is_available() => {
+                return Err(Error::BackendUnavailable {
+                    wanted: b,
+                    available: Backend::available()
+                        .iter()
+                        .map(|b| b.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            Some(b) => b,
             None => Backend::detect(),
         };
         Ok(Resolved {
@@ -450,6 +510,7 @@ impl Params {
             filter_alpha: self.filter_alpha,
             iterations: self.iterations,
             backend,
+            weight_mode: self.weight_mode,
             tile_height: self.tile_height,
         })
     }
@@ -476,6 +537,8 @@ pub(crate) struct Resolved {
     pub iterations: u32,
     /// The backend that will run, available on this CPU.
     pub backend: Backend,
+    /// The weight mode asked for, if any.
+    pub weight_mode: Option<WeightMode>,
     /// Rows per parallel task, at least 1.
     pub tile_height: usize,
 }
@@ -488,6 +551,9 @@ mod tests {
     fn names_round_trip() {
         for w in [Window::Square, Window::Disc] {
             assert_eq!(w.to_string().parse(), Ok(w));
+        }
+        for m in WeightMode::ALL {
+            assert_eq!(m.to_string().parse(), Ok(m));
         }
         for d in [
             ColorDistance::Joint,

@@ -1,4 +1,4 @@
-//! The weights: the window's taps with their spatial factor, and the `2^x` approximation.
+//! The weights' exponential: the `2^x` approximation every weight is computed with.
 //!
 //! # The exponential
 //! Every weight is `exp(-α·|o|² - β·D²) = 2^x` with `x = s_o + b·D²`, where
@@ -31,10 +31,9 @@
 //! depends only on `j` and `r`, and every pair `(j, r)` the domain can produce is produced by
 //! some `x ∈ [-1.5, 0]` (`[-1, 0]` holds them all for `B > 0`; without a table, `r = 1/2` first
 //! comes at `x = -1.5`, as ties round to even); the test
-//! `exp2_bound_holds_on_every_f32_from_minus_one_and_a_half_to_zero` checks every `f32` there
-//! on every backend the CPU has, which covers the whole domain.
+//! `exp2_bound_holds_on_every_f32_from_minus_one_and_a_half_to_zero` (in [`crate::backend`])
+//! checks every `f32` there on every backend the CPU has, which covers the whole domain.
 
-use crate::Window;
 use crate::lanes::Lanes;
 
 /// Arguments below this give a weight of exactly 0.
@@ -134,39 +133,6 @@ pub(crate) unsafe fn exp2<V: Lanes>(x: V) -> V {
     }
 }
 
-/// One offset of the window with its spatial factor as a base-2 exponent.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Tap {
-    pub dx: isize,
-    pub dy: isize,
-    /// `-α·(dx² + dy²)·log2(e)`, in `f32`.
-    pub log2_spatial: f32,
-}
-
-/// The taps of the window other than the centre, row by row, leaving out those whose spatial
-/// factor alone is below the exponential's range (their weight is 0 whatever the samples).
-pub(crate) fn taps(radius: usize, window: Window, alpha: f64) -> Vec<Tap> {
-    let r = radius as isize;
-    let mut taps = Vec::new();
-    for dy in -r..=r {
-        for dx in -r..=r {
-            let d2 = dx * dx + dy * dy;
-            if d2 == 0 || (window == Window::Disc && d2 > r * r) {
-                continue;
-            }
-            let log2_spatial = (-alpha * d2 as f64 * std::f64::consts::LOG2_E) as f32;
-            if log2_spatial >= EXP2_MIN {
-                taps.push(Tap {
-                    dx,
-                    dy,
-                    log2_spatial,
-                });
-            }
-        }
-    }
-    taps
-}
-
 /// `-β·log2(e)` in `f32`, kept finite so that a zero difference never meets an infinity.
 pub(crate) fn neg_log2_beta(beta: f64) -> f32 {
     (-beta * std::f64::consts::LOG2_E).max(-f64::from(f32::MAX)) as f32
@@ -177,94 +143,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn taps_follow_the_window() {
-        assert_eq!(taps(2, Window::Square, 0.1).len(), 24);
-        assert_eq!(taps(2, Window::Disc, 0.1).len(), 12);
-        assert_eq!(taps(3, Window::Disc, 0.1).len(), 28);
-        assert_eq!(taps(0, Window::Square, 0.1).len(), 0);
-        // α so large that only the centre is left.
-        assert_eq!(taps(2, Window::Square, 1e6).len(), 0);
-        let t = taps(1, Window::Square, 0.5);
-        assert_eq!((t[0].dx, t[0].dy), (-1, -1));
-        assert!((f64::from(t[0].log2_spatial) + std::f64::consts::LOG2_E).abs() < 1e-6);
-    }
-
-    #[test]
     fn huge_beta_stays_finite() {
         assert_eq!(neg_log2_beta(f64::MAX), -f32::MAX);
         assert_eq!(neg_log2_beta(0.0), 0.0);
-    }
-}
-
-#[cfg(test)]
-mod bound {
-    use super::*;
-    use crate::Backend;
-    use crate::backend::exp2_batch;
-    use rayon::prelude::*;
-
-    /// Worst relative error of `2^x` over every `f32` between `lo` and `hi` (same sign).
-    fn worst(backend: Backend, lo: f32, hi: f32) -> f64 {
-        let (a, b) = (
-            lo.to_bits().min(hi.to_bits()),
-            lo.to_bits().max(hi.to_bits()),
-        );
-        let chunk = 1 << 16;
-        (a..=b)
-            .step_by(chunk)
-            .par_bridge()
-            .map(|start| {
-                let end = (start as u64 + chunk as u64).min(b as u64 + 1) as u32;
-                let mut xs: Vec<f32> = (start..end).map(f32::from_bits).collect();
-                xs.resize(xs.len().div_ceil(16) * 16, 0.0);
-                let mut out = vec![0.0; xs.len()];
-                exp2_batch(backend, &xs, &mut out);
-                xs.iter()
-                    .zip(&out)
-                    .map(|(&x, &y)| {
-                        let exact = f64::from(x).exp2();
-                        (f64::from(y) - exact).abs() / exact
-                    })
-                    .fold(0.0, f64::max)
-            })
-            .reduce(|| 0.0, f64::max)
-    }
-
-    #[test]
-    fn exp2_bound_holds_on_every_f32_from_minus_one_and_a_half_to_zero() {
-        for backend in Backend::available() {
-            let e = worst(backend, -1.5, -0.0);
-            eprintln!("exp2 on {backend}: worst relative error {e:.3e}");
-            assert!(e <= EXP2_MAX_REL_ERROR, "{backend}: {e:e}");
-        }
-    }
-
-    #[test]
-    fn exp2_scaling_is_exact_and_the_tail_is_zero() {
-        for backend in Backend::available() {
-            let mut xs: Vec<f32> = (0..=125).map(|k| -(k as f32)).collect();
-            xs.extend([
-                -125.25,
-                -125.5,
-                -126.0,
-                -200.0,
-                -1e30,
-                f32::NEG_INFINITY,
-                f32::NAN,
-                -0.3,
-            ]);
-            xs.resize(xs.len().div_ceil(16) * 16, 0.0);
-            let mut out = vec![1.0; xs.len()];
-            exp2_batch(backend, &xs, &mut out);
-            for (&x, &y) in xs.iter().zip(&out) {
-                if x >= EXP2_MIN && x == x.round() {
-                    assert_eq!(f64::from(y), f64::from(x).exp2(), "{backend} 2^{x}");
-                } else if x.is_nan() || x < EXP2_MIN {
-                    assert_eq!(y.to_bits(), 0, "{backend} 2^{x} must be +0");
-                } else {
-                    assert!(y.is_normal());
-                }
-            }
-        }
     }
 }

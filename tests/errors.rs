@@ -1,9 +1,9 @@
 //! Bad input, one row per case: each gives its exact error variant, never a panic.
 
-use bilateral::{Backend, Border, Error, Layout, MAX_RADIUS, Params, Plane, PlaneMut};
+use bilateral::{Backend, Border, Error, ImageView, ImageViewMut, Layout, MAX_RADIUS, Params};
 
 fn run_u8(data: &[u8], layout: Layout, params: &Params) -> Result<Vec<u8>, Error> {
-    bilateral::filter(Plane::new(data, layout)?, params)
+    bilateral::filter(ImageView::new(data, layout)?, params)
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn valid_extremes_are_accepted() {
         Params::new().sigma_range(1e-200),
     ] {
         assert_eq!(run_u8(&ramp, l, &p).unwrap(), ramp, "{p:?}");
-        let exact = bilateral::oracle::reference(Plane::new(&ramp, l).unwrap(), &p).unwrap();
+        let exact = bilateral::oracle::reference(ImageView::new(&ramp, l).unwrap(), &p).unwrap();
         for (v, want) in exact.values.iter().zip([0.0, 50.0, 100.0, 150.0]) {
             assert!((v - want).abs() < 1e-9, "{p:?}: {v} vs {want}");
         }
@@ -160,10 +160,14 @@ fn geometry_is_checked() {
         ),
     ];
     for (layout, want) in cases {
-        assert_eq!(Plane::new(&buf, layout).unwrap_err(), want, "{layout:?}");
+        assert_eq!(
+            ImageView::new(&buf, layout).unwrap_err(),
+            want,
+            "{layout:?}"
+        );
     }
     // The last row needs no padding to the full stride: (9 - 1) * 12 + 4 = 100 fits.
-    assert!(Plane::new(&buf, with_stride(4, 9, 12, 1)).is_ok());
+    assert!(ImageView::new(&buf, with_stride(4, 9, 12, 1)).is_ok());
 }
 
 #[test]
@@ -171,8 +175,8 @@ fn source_and_destination_must_match() {
     let src = [1u8; 12];
     let mut dst = [0u8; 12];
     let err = bilateral::filter_into(
-        Plane::new(&src, Layout::packed(4, 3, 1)).unwrap(),
-        PlaneMut::new(&mut dst, Layout::packed(3, 4, 1)).unwrap(),
+        ImageView::new(&src, Layout::packed(4, 3, 1)).unwrap(),
+        ImageViewMut::new(&mut dst, Layout::packed(3, 4, 1)).unwrap(),
         &Params::new(),
     )
     .unwrap_err();
@@ -202,7 +206,7 @@ fn strided_views_filter_like_packed_ones() {
     let mut out = vec![0u8; 17 * (h - 1) + w * 3];
     let p = Params::new().sigma_range(40.0);
     bilateral::filter_into(
-        Plane::new(
+        ImageView::new(
             &strided,
             Layout {
                 width: w,
@@ -212,7 +216,7 @@ fn strided_views_filter_like_packed_ones() {
             },
         )
         .unwrap(),
-        PlaneMut::new(
+        ImageViewMut::new(
             &mut out,
             Layout {
                 width: w,
@@ -225,8 +229,11 @@ fn strided_views_filter_like_packed_ones() {
         &p,
     )
     .unwrap();
-    let want =
-        bilateral::filter(Plane::new(&packed, Layout::packed(w, h, 3)).unwrap(), &p).unwrap();
+    let want = bilateral::filter(
+        ImageView::new(&packed, Layout::packed(w, h, 3)).unwrap(),
+        &p,
+    )
+    .unwrap();
     for y in 0..h {
         assert_eq!(
             out[y * 17..y * 17 + w * 3],
@@ -257,8 +264,9 @@ fn invalid_samples_are_named() {
         for backend in Backend::available() {
             for radius in [0, 2] {
                 let p = Params::new().radius(radius).backend(backend).tile_height(3);
-                let err = bilateral::filter(Plane::new(&img, Layout::packed(w, h, 3)).unwrap(), &p)
-                    .unwrap_err();
+                let err =
+                    bilateral::filter(ImageView::new(&img, Layout::packed(w, h, 3)).unwrap(), &p)
+                        .unwrap_err();
                 match err {
                     Error::InvalidSample {
                         x: ex,
@@ -278,7 +286,7 @@ fn invalid_samples_are_named() {
     for radius in [0, 2] {
         let img = [0.0f32, 0.5, 0.25, f32::NAN];
         let err = bilateral::filter(
-            Plane::new(&img, Layout::packed(2, 1, 2)).unwrap(),
+            ImageView::new(&img, Layout::packed(2, 1, 2)).unwrap(),
             &Params::new().radius(radius),
         )
         .unwrap_err();
@@ -304,7 +312,7 @@ fn invalid_samples_are_named() {
     ];
     assert!(
         bilateral::filter(
-            Plane::new(&img, Layout::packed(2, 2, 1)).unwrap(),
+            ImageView::new(&img, Layout::packed(2, 2, 1)).unwrap(),
             &Params::new()
         )
         .is_ok()

@@ -1,15 +1,21 @@
-//! One table of cases, every backend the CPU has, each compared with the f64 oracle.
+//! One table of cases, every backend the CPU has times every weight mode, each compared with
+//! the f64 oracle.
 //!
 //! Sizes go around the widest vector (16 lanes: 1 to 3 widths + 1) and around the tile height;
-//! radii 0 to 4; every window, colour distance, border, sample type and channel count.
+//! radii 0 to 5; every window, colour distance, border, sample type and channel count. The
+//! weight modes also give the same bits as each other (the kernel's tricks 7 and 8).
 //! f32: within `1e-5 × window range + 2^-24 × |value|` of the oracle. u8/u16: at most 1 from
 //! the oracle rounded, and equal on at least 99.9% of samples.
 
 mod common;
 
 use bilateral::oracle::reference;
-use bilateral::{Border, ColorDistance, Layout, Params, Plane, Sample, Window};
-use common::{Diff, FromUnit, Rng, as_samples, backends, compare, picture};
+use bilateral::{
+    Backend, Border, ColorDistance, ImageView, Layout, Params, Sample, WeightMode, Window,
+};
+use common::{
+    Diff, FromUnit, Rng, as_samples, backends, backends_and_modes, compare, picture, same_bits,
+};
 
 const WIDTHS: [usize; 14] = [1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 47, 48, 49, 5];
 const HEIGHTS: [(usize, usize); 7] = [(1, 32), (2, 1), (3, 2), (5, 4), (7, 3), (33, 32), (17, 8)];
@@ -34,7 +40,7 @@ fn run_table<T: Sample + FromUnit>(full_scale: f64) -> Diff {
         for distance in DISTANCES {
             for border in BORDERS {
                 for window in WINDOWS {
-                    for radius in 0..=4 {
+                    for radius in 0..=5 {
                         case += 1;
                         let w = WIDTHS[case % WIDTHS.len()];
                         let (h, tile) = HEIGHTS[case % HEIGHTS.len()];
@@ -55,16 +61,28 @@ fn run_table<T: Sample + FromUnit>(full_scale: f64) -> Diff {
                             .filter_alpha(case % 2 == 0)
                             .tile_height(tile);
                         let layout = Layout::packed(w, h, channels);
-                        let src = Plane::new(&img, layout).unwrap();
+                        let src = ImageView::new(&img, layout).unwrap();
                         let exact = reference(src, &params).unwrap();
-                        for backend in backends() {
-                            let got =
-                                bilateral::filter(src, &params.clone().backend(backend)).unwrap();
+                        // Each backend's first mode, to which its other modes must agree.
+                        let mut first: Option<(Backend, WeightMode, Vec<T>)> = None;
+                        for (backend, mode) in backends_and_modes() {
+                            let p = params.clone().backend(backend).weight_mode(mode);
+                            let got = bilateral::filter(src, &p).unwrap();
                             let d = compare(&got, &exact);
+                            let case = format!(
+                                "{w}x{h}x{channels} r={radius} {window:?} {distance:?} {border:?}"
+                            );
                             assert!(
                                 d.max_int <= 1.0 && d.max_ratio <= 1.0,
-                                "{backend} {w}x{h}x{channels} r={radius} {window:?} {distance:?} {border:?}: {d:?}"
+                                "{backend} {mode} {case}: {d:?}"
                             );
+                            match &first {
+                                Some((b, m, bits)) if *b == backend => assert!(
+                                    same_bits(bits, &got),
+                                    "{backend}: {mode} differs from {m}, {case}"
+                                ),
+                                _ => first = Some((backend, mode, got)),
+                            }
                             total.add(d);
                         }
                     }
@@ -106,7 +124,7 @@ fn f32_matches_oracle() {
 fn zero_alpha_and_zero_beta_match_oracle() {
     let mut rng = Rng::new(11);
     let img: Vec<f32> = as_samples(&picture(37, 21, 3, &mut rng));
-    let src = Plane::new(&img, Layout::packed(37, 21, 3)).unwrap();
+    let src = ImageView::new(&img, Layout::packed(37, 21, 3)).unwrap();
     for params in [
         Params::new().alpha(0.0).sigma_range(0.5),
         Params::new().beta(0.0).radius(3),
@@ -125,7 +143,7 @@ fn zero_alpha_and_zero_beta_match_oracle() {
 fn iterations_match_oracle() {
     let mut rng = Rng::new(5);
     let img: Vec<u8> = as_samples(&picture(33, 19, 1, &mut rng));
-    let src = Plane::new(&img, Layout::packed(33, 19, 1)).unwrap();
+    let src = ImageView::new(&img, Layout::packed(33, 19, 1)).unwrap();
     for n in 0..=3 {
         let params = Params::new().iterations(n).sigma_range(30.0);
         let exact = reference(src, &params).unwrap();

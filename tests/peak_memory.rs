@@ -5,7 +5,7 @@
 //! Alone in its test binary, so that no other test's allocations move the peak.
 //! `cargo test --test peak_memory -- --nocapture` prints the figure (Linux: VmHWM).
 
-use bilateral::{Layout, Params, Plane, PlaneMut};
+use bilateral::{ImageView, ImageViewMut, Layout, Params};
 
 /// The process's peak resident memory so far, in KiB.
 fn peak_kib() -> u64 {
@@ -28,8 +28,8 @@ fn filtering_adds_only_per_tile_scratch() {
     let before = peak_kib();
     let params = Params::new().radius(2).sigma_range(0.1);
     bilateral::filter_into(
-        Plane::new(&src, layout).unwrap(),
-        PlaneMut::new(&mut dst, layout).unwrap(),
+        ImageView::new(&src, layout).unwrap(),
+        ImageViewMut::new(&mut dst, layout).unwrap(),
         &params,
     )
     .unwrap();

@@ -1,26 +1,30 @@
-//! Real photographs (tests/data, licences in its README), every backend against the oracle, and
-//! the halo property a chunked caller relies on.
+//! Real photographs (tests/data, licences in its README), every backend and weight mode against
+//! the oracle, and the halo property a chunked caller relies on.
 
 mod common;
 
 use bilateral::oracle::reference;
-use bilateral::{ColorDistance, Layout, Params, Plane, Sample};
-use common::{Diff, backends, compare, photo};
+use bilateral::{ColorDistance, ImageView, Layout, Params, Sample};
+use common::{Diff, backends_and_modes, compare, photo};
 
 const PHOTOS: [&str; 4] = ["astronaut.png", "camera.png", "chelsea.png", "coffee.png"];
 
 fn check<T: Sample>(img: &[T], layout: Layout, params: &Params) -> Diff {
-    let src = Plane::new(img, layout).unwrap();
+    let src = ImageView::new(img, layout).unwrap();
     let exact = reference(src, params).unwrap();
     let mut total = Diff::default();
-    for backend in backends() {
-        let got = bilateral::filter(src, &params.clone().backend(backend)).unwrap();
+    for (backend, mode) in backends_and_modes() {
+        let p = params.clone().backend(backend).weight_mode(mode);
+        let got = bilateral::filter(src, &p).unwrap();
         let d = compare(&got, &exact);
         assert!(
             d.max_int <= 1.0 && d.max_ratio <= 1.0,
-            "{backend} {params:?}: {d:?}"
+            "{backend} {mode} {params:?}: {d:?}"
         );
-        assert!(d.unequal * 1000 <= d.samples, "{backend} {params:?}: {d:?}");
+        assert!(
+            d.unequal * 1000 <= d.samples,
+            "{backend} {mode} {params:?}: {d:?}"
+        );
         total.add(d);
     }
     total
@@ -56,13 +60,14 @@ fn bands_with_a_halo_equal_the_whole_image() {
     for r in [1, 2, 4] {
         let p = Params::new().radius(r).sigma_range(25.0);
         let whole =
-            bilateral::filter(Plane::new(&img, Layout::packed(w, h, 3)).unwrap(), &p).unwrap();
+            bilateral::filter(ImageView::new(&img, Layout::packed(w, h, 3)).unwrap(), &p).unwrap();
         for band in [1, 7, 50, 133] {
             let mut y0 = 0;
             while y0 < h {
                 let y1 = (y0 + band).min(h);
                 let (a, b) = (y0.saturating_sub(r), (y1 + r).min(h));
-                let src = Plane::new(&img[a * row..b * row], Layout::packed(w, b - a, 3)).unwrap();
+                let src =
+                    ImageView::new(&img[a * row..b * row], Layout::packed(w, b - a, 3)).unwrap();
                 let out = bilateral::filter(src, &p).unwrap();
                 assert_eq!(
                     out[(y0 - a) * row..(y1 - a) * row],
@@ -75,7 +80,8 @@ fn bands_with_a_halo_equal_the_whole_image() {
     }
 }
 
-/// Every thread count and tile height gives the same bytes, on every backend and sample type.
+/// Every thread count and tile height gives the same bytes, on every backend, weight mode and
+/// sample type.
 #[test]
 fn threads_and_tile_heights_give_identical_bytes() {
     let rgb = photo("astronaut.png");
@@ -83,9 +89,15 @@ fn threads_and_tile_heights_give_identical_bytes() {
     let layout = Layout::packed(w, h, 3);
     let u8s = rgb.into_raw();
     let f32s: Vec<f32> = u8s.iter().map(|&v| f32::from(v) / 255.0).collect();
-    for backend in backends() {
-        let p8 = Params::new().sigma_range(30.0).backend(backend);
-        let p32 = Params::new().sigma_range(0.12).backend(backend);
+    for (backend, mode) in backends_and_modes() {
+        let p8 = Params::new()
+            .sigma_range(30.0)
+            .backend(backend)
+            .weight_mode(mode);
+        let p32 = Params::new()
+            .sigma_range(0.12)
+            .backend(backend)
+            .weight_mode(mode);
         let run = |threads: usize, tile: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -93,11 +105,11 @@ fn threads_and_tile_heights_give_identical_bytes() {
                 .unwrap();
             pool.install(|| {
                 let a = bilateral::filter(
-                    Plane::new(&u8s, layout).unwrap(),
+                    ImageView::new(&u8s, layout).unwrap(),
                     &p8.clone().tile_height(tile),
                 );
                 let b = bilateral::filter(
-                    Plane::new(&f32s, layout).unwrap(),
+                    ImageView::new(&f32s, layout).unwrap(),
                     &p32.clone().tile_height(tile),
                 );
                 (
@@ -110,7 +122,7 @@ fn threads_and_tile_heights_give_identical_bytes() {
         for (threads, tile) in [(2, 32), (3, 1), (3, 7), (16, 5), (16, 1000), (1, 511)] {
             assert!(
                 run(threads, tile) == reference,
-                "{backend}: {threads} threads, tile {tile}"
+                "{backend} {mode}: {threads} threads, tile {tile}"
             );
         }
     }

@@ -1,10 +1,10 @@
 //! Invariants of the filter, as property tests over random images and parameters, on every
-//! backend the CPU has.
+//! backend the CPU has, in every weight mode.
 
 mod common;
 
-use bilateral::{Backend, Border, ColorDistance, Layout, Params, Plane, Window};
-use common::backends;
+use bilateral::{Backend, Border, ColorDistance, ImageView, Layout, Params, WeightMode, Window};
+use common::backends_and_modes;
 use proptest::prelude::*;
 
 fn window() -> impl Strategy<Value = Window> {
@@ -28,8 +28,8 @@ fn border() -> impl Strategy<Value = Border> {
     ]
 }
 
-fn backend() -> impl Strategy<Value = Backend> {
-    proptest::sample::select(backends())
+fn backend() -> impl Strategy<Value = (Backend, WeightMode)> {
+    proptest::sample::select(backends_and_modes())
 }
 
 /// A random image: width, height, channels and samples.
@@ -55,7 +55,7 @@ fn params() -> impl Strategy<Value = Params> {
         any::<bool>(),
         backend(),
     )
-        .prop_map(|(r, ss, sr, win, dist, b, fa, be)| {
+        .prop_map(|(r, ss, sr, win, dist, b, fa, (be, mode))| {
             Params::new()
                 .radius(r)
                 .sigma_space(ss)
@@ -65,11 +65,12 @@ fn params() -> impl Strategy<Value = Params> {
                 .border(b)
                 .filter_alpha(fa)
                 .backend(be)
+                .weight_mode(mode)
         })
 }
 
 fn run(img: &[u8], w: usize, h: usize, c: usize, p: &Params) -> Vec<u8> {
-    bilateral::filter(Plane::new(img, Layout::packed(w, h, c)).unwrap(), p).unwrap()
+    bilateral::filter(ImageView::new(img, Layout::packed(w, h, c)).unwrap(), p).unwrap()
 }
 
 fn pool(n: usize) -> rayon::ThreadPool {
@@ -91,9 +92,10 @@ proptest! {
     }
 
     #[test]
-    fn flat_f32_stays_exactly_flat(w in 1usize..40, h in 1usize..20, v in -1e6f32..1e6, be in backend()) {
+    fn flat_f32_stays_exactly_flat(w in 1usize..40, h in 1usize..20, v in -1e6f32..1e6, (be, mode) in backend()) {
         let img = vec![v; w * h];
-        let out = bilateral::filter(Plane::new(&img, Layout::packed(w, h, 1)).unwrap(), &Params::new().backend(be)).unwrap();
+        let p = Params::new().backend(be).weight_mode(mode);
+        let out = bilateral::filter(ImageView::new(&img, Layout::packed(w, h, 1)).unwrap(), &p).unwrap();
         prop_assert_eq!(out, img);
     }
 
@@ -106,7 +108,7 @@ proptest! {
 
     #[test]
     fn output_within_window_min_and_max((w, h, c, img) in image_u8(), p in params()) {
-        let src = Plane::new(&img, Layout::packed(w, h, c)).unwrap();
+        let src = ImageView::new(&img, Layout::packed(w, h, c)).unwrap();
         let out = run(&img, w, h, c, &p);
         let r = bilateral::oracle::reference(src, &p).unwrap();
         // A constant border need not be an integer: the rounded result may then reach the
@@ -131,7 +133,7 @@ proptest! {
         let mut rng = common::Rng::new(seed);
         let img: Vec<f32> = (0..w * h).map(|_| rng.unit() as f32).collect();
         let p = Params::new().radius(r).sigma_space(ss).beta(0.0).border(Border::Replicate);
-        let out = bilateral::filter(Plane::new(&img, Layout::packed(w, h, 1)).unwrap(), &p).unwrap();
+        let out = bilateral::filter(ImageView::new(&img, Layout::packed(w, h, 1)).unwrap(), &p).unwrap();
         let alpha = 0.5 / (ss * ss);
         let (ri, wi, hi) = (r as isize, w as isize, h as isize);
         for y in 0..hi {

@@ -8,7 +8,7 @@ use std::ffi::{c_char, c_int};
 use std::panic::{self, AssertUnwindSafe};
 use std::slice;
 
-use bilateral::{Plane, PlaneMut, Sample};
+use bilateral::{ImageView, ImageViewMut, Sample};
 
 use crate::extent::Extent;
 use crate::{BilateralParams, BilateralStatus, pool};
@@ -201,8 +201,8 @@ unsafe fn filter<T: Sample>(
         // exists during the call (contract), `src` included (disjoint, checked above).
         let dst = unsafe { slice::from_raw_parts_mut(dst, dst_extent.len) };
         let to_status = |e: bilateral::Error| BilateralStatus::from(&e);
-        let src = Plane::new(src, src_extent.layout).map_err(to_status)?;
-        let dst = PlaneMut::new(dst, dst_extent.layout).map_err(to_status)?;
+        let src = ImageView::new(src, src_extent.layout).map_err(to_status)?;
+        let dst = ImageViewMut::new(dst, dst_extent.layout).map_err(to_status)?;
         let threads = usize::try_from(c_params.threads).unwrap_or(usize::MAX);
         pool::install(threads, || bilateral::filter_into(src, dst, &rust_params))
             .map_err(|_| BilateralStatus::ThreadPool)?

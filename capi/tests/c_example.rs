@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use bilateral::{Layout, Params, Plane, Sample};
+use bilateral::{ImageView, Layout, Params, Sample};
 use bilateral_capi::BilateralStatus;
 
 /// The example's executable, built once per run of this test binary.
@@ -103,8 +103,9 @@ fn rust_filter<T: Sample>(
     channels: usize,
     params: &Params,
 ) -> Vec<T> {
-    let plane = Plane::new(samples, Layout::packed(width, height, channels)).expect("a plane");
-    bilateral::filter(plane, params).expect("valid parameters")
+    let view =
+        ImageView::new(samples, Layout::packed(width, height, channels)).expect("a valid view");
+    bilateral::filter(view, params).expect("valid parameters")
 }
 
 #[test]

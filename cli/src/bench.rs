@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use bilateral::{Backend, Layout, Params, Plane, PlaneMut, Sample};
+use bilateral::{Backend, ImageView, ImageViewMut, Layout, Params, Sample};
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use rayon::ThreadPool;
@@ -137,7 +137,8 @@ fn backends(args: &[BenchBackendArg]) -> Result<Vec<Backend>, Usage> {
             BenchBackendArg::All => out.extend(Backend::available()),
             BenchBackendArg::One(BackendArg::Auto) => out.push(Backend::detect()),
             BenchBackendArg::One(BackendArg::Fixed(b)) => {
-                out.push(b.check().map_err(|e| Usage(e.to_string()))?);
+                check_params(&Params::new().backend(*b)).map_err(|e| Usage(e.to_string()))?;
+                out.push(*b);
             }
         }
     }
@@ -223,8 +224,8 @@ fn time(frame: &Image, params: &Params, pool: &ThreadPool, runs: u32) -> Result<
             let mut once = || -> Result<f64, bilateral::Error> {
                 let start = Instant::now();
                 bilateral::filter_into(
-                    Plane::new(src, layout)?,
-                    PlaneMut::new(&mut dst, layout)?,
+                    ImageView::new(src, layout)?,
+                    ImageViewMut::new(&mut dst, layout)?,
                     params,
                 )?;
                 Ok(start.elapsed().as_secs_f64())

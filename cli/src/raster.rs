@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use bilateral::{Layout, Params, Plane, Sample};
+use bilateral::{ImageView, Layout, Params, Sample};
 
 /// The sample types the filter reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -104,7 +104,7 @@ impl Image {
     /// Runs the library's filter in this image's own sample type.
     pub fn filter(&self, params: &Params) -> Result<Image, bilateral::Error> {
         fn run<T: Sample>(v: &[T], layout: Layout, p: &Params) -> Result<Vec<T>, bilateral::Error> {
-            bilateral::filter(Plane::new(v, layout)?, p)
+            bilateral::filter(ImageView::new(v, layout)?, p)
         }
         let layout = self.layout();
         let samples = match &self.samples {

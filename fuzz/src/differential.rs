@@ -6,9 +6,10 @@
 //!   half the spacing of subnormal `f32`s.
 //! - `u8`/`u16`: `|got - store_as(exact)| ≤ 1`.
 //!
-//! Each backend runs twice: [`bilateral::filter`] into a packed buffer, and
+//! Each backend runs [`bilateral::filter`] into a packed buffer, once with its own choice of
+//! weight mode and once forcing each [`WeightMode`], which must all give the same bits, and
 //! [`bilateral::filter_into`] into a strided destination with another tile height, which must
-//! give the same bits and leave the destination's row padding alone. The source is strided
+//! give the same bits again and leave the destination's row padding alone. The source is strided
 //! too, its padding filled with values that would show if read (NaN for `f32`).
 //!
 //! Which backends ran is printed once; the target fails if a SIMD backend the CPU's features
@@ -18,8 +19,12 @@ use std::sync::Once;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use bilateral::oracle::{Reference, reference, store_as};
-use bilateral::{Backend, Border, ColorDistance, Layout, Params, Plane, PlaneMut, Sample, Window};
+use bilateral::{
+    Backend, Border, ColorDistance, ImageView, ImageViewMut, Layout, Params, Sample, WeightMode,
+    Window,
+};
 
+use crate::model::{Bits, Range, SampleType, Spatial};
 use crate::{Rng, log_uniform};
 
 /// Width and height are `1..=MAX_SIDE`.
@@ -31,17 +36,6 @@ pub const MAX_FUZZ_RADIUS: usize = 6;
 pub const ORACLE_BUDGET: usize = 200_000;
 /// The largest valid sample magnitude, `2^60`.
 const MAX_MAGNITUDE: f64 = 1152921504606846976.0;
-
-/// The sample type of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SampleType {
-    /// `u8`.
-    U8,
-    /// `u16`.
-    U16,
-    /// `f32`.
-    F32,
-}
 
 /// How the unit values behind the samples are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,26 +82,6 @@ pub struct Image {
     pub src_pad: usize,
     /// Samples of padding after each destination row of `filter_into`.
     pub dst_pad: usize,
-}
-
-/// The spatial parameter.
-#[derive(Debug, Clone, Copy)]
-pub enum Spatial {
-    /// `Params::sigma_space`.
-    Sigma(f64),
-    /// `Params::alpha`.
-    Alpha(f64),
-}
-
-/// The range parameter.
-#[derive(Debug, Clone, Copy)]
-pub enum Range {
-    /// Not set: a tenth of full scale.
-    Default,
-    /// `Params::sigma_range`.
-    Sigma(f64),
-    /// `Params::beta`.
-    Beta(f64),
 }
 
 /// One differential case.
@@ -161,11 +135,7 @@ impl Case {
 
     /// Taps in the window, the centre included.
     pub fn taps(&self) -> usize {
-        let r = self.radius as isize;
-        (-r..=r)
-            .flat_map(|dy| (-r..=r).map(move |dx| dx * dx + dy * dy))
-            .filter(|&d2| self.window == Window::Square || d2 <= r * r)
-            .count()
+        crate::model::taps(self.radius, self.window)
     }
 }
 
@@ -392,14 +362,12 @@ impl Image {
     }
 }
 
-/// What the target needs of a sample type beyond [`Sample`].
-pub trait FuzzSample: Sample {
+/// What the target needs of a sample type beyond [`Sample`] and its [`Bits`].
+pub trait FuzzSample: Bits {
     /// `lo + u·(hi - lo)` stored as this type (rounded and clamped to `lo..=hi`).
     fn from_unit(u: f64, lo: f64, hi: f64) -> Self;
     /// A value for padding that must never be read or written: NaN for `f32`.
     const POISON: Self;
-    /// The bits, to compare exactly (NaN included).
-    fn bits(self) -> u32;
 }
 
 impl FuzzSample for u8 {
@@ -407,9 +375,6 @@ impl FuzzSample for u8 {
         (lo + u * (hi - lo)).round().clamp(lo, hi) as u8
     }
     const POISON: Self = 0xA5;
-    fn bits(self) -> u32 {
-        u32::from(self)
-    }
 }
 
 impl FuzzSample for u16 {
@@ -417,9 +382,6 @@ impl FuzzSample for u16 {
         (lo + u * (hi - lo)).round().clamp(lo, hi) as u16
     }
     const POISON: Self = 0xA5A5;
-    fn bits(self) -> u32 {
-        u32::from(self)
-    }
 }
 
 impl FuzzSample for f32 {
@@ -428,9 +390,6 @@ impl FuzzSample for f32 {
         v.clamp(-(MAX_MAGNITUDE as f32), MAX_MAGNITUDE as f32)
     }
     const POISON: Self = f32::from_bits(0x7FC0_BEEF);
-    fn bits(self) -> u32 {
-        self.to_bits()
-    }
 }
 
 /// Runs one case: the target's body.
@@ -444,9 +403,7 @@ pub fn run(case: &Case) {
 
 /// Decodes `data` as libfuzzer-sys does and runs it; inputs too short to decode are skipped.
 pub fn run_bytes(data: &[u8]) {
-    if let Ok(case) = Case::arbitrary_take_rest(Unstructured::new(data)) {
-        run(&case);
-    }
+    crate::run_decoded(data, run);
 }
 
 /// The SIMD backends the CPU's features promise, found without asking the library.
@@ -472,18 +429,17 @@ pub fn expected_simd() -> Vec<Backend> {
 fn report(ran: &[Backend]) {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let skipped: Vec<_> = Backend::ALL.iter().filter(|b| !ran.contains(b)).collect();
+        let skipped: Vec<_> = Backend::ALL
+            .into_iter()
+            .filter(|b| !ran.contains(b))
+            .collect();
         eprintln!(
             "differential: backends compared with the oracle: {}; not on this CPU: {}; SIMD expected from CPU features: {}",
             crate::backend_names(ran),
             if skipped.is_empty() {
                 "none".to_string()
             } else {
-                skipped
-                    .iter()
-                    .map(|b| b.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::backend_names(&skipped)
             },
             crate::backend_names(&expected_simd()),
         );
@@ -512,7 +468,7 @@ fn check<T: FuzzSample>(case: &Case) {
         stride,
         channels: ch,
     };
-    let plane = Plane::new(&src, layout).expect("a valid source layout");
+    let view = ImageView::new(&src, layout).expect("a valid source layout");
     // Each pass is compared with the oracle on its own input: the first on the source, the
     // second on the backend's own first-pass output. The oracle rounds integers between passes
     // but not f32, and a difference of one step (or one f32 ulp) in the first pass may move
@@ -520,22 +476,35 @@ fn check<T: FuzzSample>(case: &Case) {
     // plus the documented equivalence with repeated calls. The oracle runs at most twice.
     let params = case.params();
     let single = params.clone().iterations(1);
-    let exact = oracle(plane, &single, case);
+    let exact = oracle(view, &single, case);
     let packed = Layout::packed(w, h, ch);
 
     let mut ran = Vec::new();
     for backend in Backend::available() {
         let p = params.clone().backend(backend);
         let p1 = single.clone().backend(backend);
-        let first = bilateral::filter(plane, &p1)
+        let first = bilateral::filter(view, &p1)
             .unwrap_or_else(|e| panic!("{backend}: filter refused a valid case: {e}\n{case:#?}"));
         assert_eq!(first.len(), w * h * ch, "{backend}: output length");
         compare(backend, 1, &first, &exact, case);
+        // Every weight mode gives the bits of the backend's own choice.
+        for mode in WeightMode::ALL {
+            let other =
+                bilateral::filter(view, &p1.clone().weight_mode(mode)).unwrap_or_else(|e| {
+                    panic!("{backend} {mode}: filter refused a valid case: {e}\n{case:#?}")
+                });
+            if let Some(i) = (0..first.len()).find(|&i| first[i].bits() != other[i].bits()) {
+                panic!(
+                    "{backend}: weight mode {mode} differs from the default at sample {i}: {:?} vs {:?}\n{case:#?}",
+                    other[i], first[i]
+                );
+            }
+        }
         let got = if case.iterations == 1 {
             first
         } else {
-            let mid = Plane::new(&first, packed).expect("a packed layout");
-            let got = bilateral::filter(plane, &p).unwrap_or_else(|e| {
+            let mid = ImageView::new(&first, packed).expect("a packed layout");
+            let got = bilateral::filter(view, &p).unwrap_or_else(|e| {
                 panic!("{backend}: filter refused a valid case: {e}\n{case:#?}")
             });
             let again = bilateral::filter(mid, &p1).unwrap_or_else(|e| {
@@ -567,8 +536,8 @@ fn check<T: FuzzSample>(case: &Case) {
             channels: ch,
         };
         bilateral::filter_into(
-            plane,
-            PlaneMut::new(&mut dst, dlayout).expect("a valid destination layout"),
+            view,
+            ImageViewMut::new(&mut dst, dlayout).expect("a valid destination layout"),
             &p.clone().tile_height(case.other_tile_height),
         )
         .unwrap_or_else(|e| panic!("{backend}: filter_into refused a valid case: {e}\n{case:#?}"));
@@ -602,7 +571,7 @@ fn check<T: FuzzSample>(case: &Case) {
 }
 
 /// The oracle's result, which must exist and be finite for a valid case.
-fn oracle<T: Sample>(src: Plane<'_, T>, params: &Params, case: &Case) -> Reference {
+fn oracle<T: Sample>(src: ImageView<'_, T>, params: &Params, case: &Case) -> Reference {
     let exact = reference(src, params)
         .unwrap_or_else(|e| panic!("the oracle refused a valid case: {e}\n{case:#?}"));
     if let Some(i) = exact.values.iter().position(|v| !v.is_finite()) {

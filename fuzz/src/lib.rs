@@ -8,41 +8,21 @@
 //!   that names a real violation, every success must have had valid inputs.
 //! - [`decode`]: arbitrary bytes through the CLI's file readers; an image or an error, never a
 //!   panic, and what is read can be written back.
+//! - [`model`]: what `differential` and `params` both model: sample types, the spatial and
+//!   range parameters, window taps, a sample's bits.
 
 pub mod decode;
 pub mod differential;
+pub mod model;
 pub mod params;
 
-use arbitrary::{Result, Unstructured};
+use arbitrary::{Arbitrary, Result, Unstructured};
 
-/// xorshift64*: deterministic, seedable, dependency-free (as in the crate's tests).
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from any seed (zero included).
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
+#[path = "../../tests/common/rng.rs"]
+mod rng;
+/// The main crate's test generator (xorshift64*, `tests/common/rng.rs`), included by path so
+/// that its tests and the fuzz targets share one generator.
+pub use rng::Rng;
 
 /// `10^(k/10)` for an arbitrary `k` in `lo..=hi`: a log-uniform positive value.
 pub(crate) fn log_uniform(u: &mut Unstructured<'_>, lo: i32, hi: i32) -> Result<f64> {
@@ -56,4 +36,12 @@ pub(crate) fn backend_names(backends: &[bilateral::Backend]) -> String {
         .map(|b| b.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Decodes `data` as libfuzzer-sys does and runs the case; inputs too short to decode are
+/// skipped.
+pub(crate) fn run_decoded<'a, C: Arbitrary<'a>>(data: &'a [u8], run: fn(&C)) {
+    if let Ok(case) = C::arbitrary_take_rest(Unstructured::new(data)) {
+        run(&case);
+    }
 }

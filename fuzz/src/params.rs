@@ -16,11 +16,12 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 use bilateral::oracle::reference;
 use bilateral::{
-    Backend, Border, ColorDistance, Error, Layout, MAX_RADIUS, Params, Plane, PlaneMut, Sample,
-    Window,
+    Backend, Border, ColorDistance, Error, ImageView, ImageViewMut, Layout, MAX_RADIUS, Params,
+    Sample, Window,
 };
 
 use crate::Rng;
+use crate::model::{Bits, Range, SampleType, Spatial};
 
 /// Largest buffer, in bytes.
 pub const MAX_BUFFER_BYTES: usize = 64 * 1024;
@@ -84,17 +85,6 @@ pub struct Geometry {
     pub layout: Layout,
     /// The buffer's length in samples, at most 64 KiB worth.
     pub len: usize,
-}
-
-/// The sample type of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SampleType {
-    /// `u8`.
-    U8,
-    /// `u16`.
-    U16,
-    /// `f32`.
-    F32,
 }
 
 /// How the source's `f32` samples are made.
@@ -359,13 +349,11 @@ pub fn run(case: &Case) {
 
 /// Decodes `data` as libfuzzer-sys does and runs it; inputs too short to decode are skipped.
 pub fn run_bytes(data: &[u8]) {
-    if let Ok(case) = Case::arbitrary_take_rest(Unstructured::new(data)) {
-        run(&case);
-    }
+    crate::run_decoded(data, run);
 }
 
-/// What the target needs of a sample type beyond [`Sample`].
-pub trait FuzzSample: Sample {
+/// What the target needs of a sample type beyond [`Sample`] and its [`Bits`].
+pub trait FuzzSample: Bits {
     /// A random value; for `f32` a valid one in ±1000.
     fn random(rng: &mut Rng) -> Self;
     /// Random bits.
@@ -374,8 +362,6 @@ pub trait FuzzSample: Sample {
     fn replacement(v: f32) -> Option<Self>;
     /// A value the destination starts with, to see what was written.
     const SENTINEL: Self;
-    /// The bits, to compare exactly.
-    fn bits(self) -> u32;
 }
 
 impl FuzzSample for u8 {
@@ -389,9 +375,6 @@ impl FuzzSample for u8 {
         None
     }
     const SENTINEL: Self = 0x5A;
-    fn bits(self) -> u32 {
-        u32::from(self)
-    }
 }
 
 impl FuzzSample for u16 {
@@ -405,9 +388,6 @@ impl FuzzSample for u16 {
         None
     }
     const SENTINEL: Self = 0x5A5A;
-    fn bits(self) -> u32 {
-        u32::from(self)
-    }
 }
 
 impl FuzzSample for f32 {
@@ -421,9 +401,6 @@ impl FuzzSample for f32 {
         Some(v)
     }
     const SENTINEL: Self = f32::from_bits(0x7FC0_5A5A);
-    fn bits(self) -> u32 {
-        self.to_bits()
-    }
 }
 
 /// The builder's state as the documentation describes it, tracked beside the real builder.
@@ -439,19 +416,6 @@ struct Model {
     iterations: u32,
     backend: Option<Backend>,
     tile_height: usize,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Spatial {
-    Sigma(f64),
-    Alpha(f64),
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Range {
-    Default,
-    Sigma(f64),
-    Beta(f64),
 }
 
 impl Model {
@@ -556,11 +520,7 @@ impl Model {
 
     /// Taps of the window, the centre included (radius at most `MAX_RADIUS`).
     fn taps(&self) -> usize {
-        let r = self.radius as isize;
-        (-r..=r)
-            .flat_map(|dy| (-r..=r).map(move |dx| dx * dx + dy * dy))
-            .filter(|&d2| self.window == Window::Square || d2 <= r * r)
-            .count()
+        crate::model::taps(self.radius, self.window)
     }
 }
 
@@ -717,17 +677,22 @@ fn check<T: FuzzSample>(case: &Case) {
     let mut dst = vec![T::SENTINEL; case.dst.len];
 
     let sl = case.src.layout;
-    let plane = Plane::new(&src, sl);
-    check_result("Plane::new", &plane, &geometry_errors(&sl, src.len()), case);
+    let view = ImageView::new(&src, sl);
+    check_result(
+        "ImageView::new",
+        &view,
+        &geometry_errors(&sl, src.len()),
+        case,
+    );
     let dl = case.dst.layout;
     let dst_errors = geometry_errors(&dl, dst.len());
     check_result(
-        "PlaneMut::new",
-        &PlaneMut::new(&mut dst, dl),
+        "ImageViewMut::new",
+        &ImageViewMut::new(&mut dst, dl),
         &dst_errors,
         case,
     );
-    let Ok(plane) = plane else { return };
+    let Ok(view) = view else { return };
 
     // From here the source geometry is valid, so w·h·c ≤ 16 Ki samples.
     let (w, h, ch) = (sl.width, sl.height, sl.channels);
@@ -758,7 +723,7 @@ fn check<T: FuzzSample>(case: &Case) {
     }
 
     // filter: a packed copy.
-    let result = bilateral::filter(plane, &params);
+    let result = bilateral::filter(view, &params);
     check_result("filter", &result, &errors, case);
     if let Ok(out) = &result {
         assert_eq!(out.len(), w * h * ch, "filter's output length\n{case:#?}");
@@ -778,8 +743,8 @@ fn check<T: FuzzSample>(case: &Case) {
                 dst_channels: dl.channels,
             });
         }
-        let out = PlaneMut::new(&mut dst, dl).expect("checked above");
-        let result = bilateral::filter_into(plane, out, &params);
+        let out = ImageViewMut::new(&mut dst, dl).expect("checked above");
+        let result = bilateral::filter_into(view, out, &params);
         check_result("filter_into", &result, &into_errors, case);
         match &result {
             Ok(()) => {
@@ -804,7 +769,7 @@ fn check<T: FuzzSample>(case: &Case) {
 
     // The oracle refuses what the filter refuses.
     if work <= ORACLE_BUDGET {
-        let result = reference(plane, &params);
+        let result = reference(view, &params);
         check_result("oracle::reference", &result, &errors, case);
         if let Ok(r) = &result {
             assert_eq!(r.values.len(), w * h * ch);

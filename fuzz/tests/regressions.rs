@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use bilateral::{Border, ColorDistance, Layout, Window};
-use bilateral_fuzz::differential::{self, Case, Image, Range, SampleType, Spatial, Style};
+use bilateral_fuzz::differential::{self, Case, Image, Style};
+use bilateral_fuzz::model::{Range, SampleType, Spatial};
 use bilateral_fuzz::params;
 
 fn files(target: &str, sub: &str) -> Vec<PathBuf> {
@@ -123,7 +124,7 @@ fn kept_alpha_unchecked_passes() {
         len: 2,
     };
     let case = params::Case {
-        ty: params::SampleType::F32,
+        ty: SampleType::F32,
         base: params::Base::New,
         ops: Vec::new(),
         src: geometry,

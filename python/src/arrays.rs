@@ -8,7 +8,7 @@
 //! not own (the gaps between rows), for no measurable gain.
 #![forbid(unsafe_code)]
 
-use bilateral::{Layout, Params, Plane, PlaneMut, Sample};
+use bilateral::{ImageView, ImageViewMut, Layout, Params, Sample};
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::prelude::*;
 use numpy::{BorrowError, Element, PyArrayDyn, PyUntypedArray};
@@ -72,7 +72,7 @@ fn filter_as<'py, T: Element + Sample>(
     // The borrows are rust-numpy's: while they are held, no other Rust code may take the same
     // memory mutably, and they outlive the GIL-free section below.
     let reading = src.try_readonly().map_err(|e| borrow_error("img", e))?;
-    let src = Plane::new(reading.as_slice().map_err(internal)?, layout).map_err(value_error)?;
+    let src = ImageView::new(reading.as_slice().map_err(internal)?, layout).map_err(value_error)?;
     match out {
         None => {
             let result = py.detach(|| pool.install(|| bilateral::filter(src, params)));
@@ -82,7 +82,7 @@ fn filter_as<'py, T: Element + Sample>(
         }
         Some(out) => {
             let mut writing = out.try_readwrite().map_err(|e| borrow_error("out", e))?;
-            let dst = PlaneMut::new(writing.as_slice_mut().map_err(internal)?, layout)
+            let dst = ImageViewMut::new(writing.as_slice_mut().map_err(internal)?, layout)
                 .map_err(value_error)?;
             py.detach(|| pool.install(|| bilateral::filter_into(src, dst, params)))
                 .map_err(value_error)?;

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use bilateral::oracle::{Reference, store_as};
-use bilateral::{Backend, Sample};
+use bilateral::{Backend, Sample, WeightMode};
 
 mod rng;
 pub use rng::Rng;
@@ -66,6 +66,29 @@ pub fn backends() -> Vec<Backend> {
         }
     });
     Backend::available()
+}
+
+/// Every backend this CPU has, each with every weight mode; prints once what runs and which
+/// backends this CPU lacks.
+pub fn backends_and_modes() -> Vec<(Backend, WeightMode)> {
+    let runs: Vec<_> = backends()
+        .into_iter()
+        .flat_map(|b| WeightMode::ALL.map(|m| (b, m)))
+        .collect();
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let names: Vec<String> = runs.iter().map(|(b, m)| format!("{b} x {m}")).collect();
+        eprintln!("RUNS {}", names.join(", "));
+    });
+    runs
+}
+
+/// Whether two results are the same bits.
+pub fn same_bits<T: Sample>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
 }
 
 /// How far a result is from the reference, for the library's documented bound.

@@ -28,7 +28,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use bilateral::{Border, ColorDistance, Layout, Params, Plane, PlaneMut, Sample, Window};
+use bilateral::{Border, ColorDistance, Layout, Params, ImageView, ImageViewMut, Sample, Window};
 use bilateral_cli::{Format, Image, SampleType, Samples};
 use image::{ImageBuffer, Luma, Rgb};
 use imageproc::filter::bilateral::{GaussianEuclideanColorDistance, bilateral_filter};
@@ -150,8 +150,8 @@ fn ours(frame: &Image, params: &Params, threads: usize, runs: usize) -> Vec<f64>
         pool.install(|| {
             time(runs, || {
                 bilateral::filter_into(
-                    Plane::new(src, layout).unwrap(),
-                    PlaneMut::new(&mut dst, layout).unwrap(),
+                    ImageView::new(src, layout).unwrap(),
+                    ImageViewMut::new(&mut dst, layout).unwrap(),
                     p,
                 )
                 .unwrap();

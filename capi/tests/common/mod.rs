@@ -195,8 +195,8 @@ pub fn rust_filter<T: CSample>(
 ) -> Result<(), bilateral::Error> {
     let (src_layout, dst_layout) = (src.layout(), dst.layout());
     bilateral::filter_into(
-        bilateral::Plane::new(&src.data, src_layout)?,
-        bilateral::PlaneMut::new(&mut dst.data, dst_layout)?,
+        bilateral::ImageView::new(&src.data, src_layout)?,
+        bilateral::ImageViewMut::new(&mut dst.data, dst_layout)?,
         params,
     )
 }

@@ -88,23 +88,23 @@ impl Layout {
 
 /// A read-only image in a caller's slice.
 #[derive(Debug, Clone, Copy)]
-pub struct Plane<'a, T> {
+pub struct ImageView<'a, T> {
     pub(crate) data: &'a [T],
     pub(crate) layout: Layout,
 }
 
 /// A writable image in a caller's slice.
 #[derive(Debug)]
-pub struct PlaneMut<'a, T> {
+pub struct ImageViewMut<'a, T> {
     pub(crate) data: &'a mut [T],
     pub(crate) layout: Layout,
 }
 
-impl<'a, T: Sample> Plane<'a, T> {
+impl<'a, T: Sample> ImageView<'a, T> {
     /// A view of `data` with the given geometry, checked.
     pub fn new(data: &'a [T], layout: Layout) -> Result<Self, Error> {
         layout.check(data.len())?;
-        Ok(Plane { data, layout })
+        Ok(ImageView { data, layout })
     }
 
     /// Its geometry.
@@ -119,11 +119,11 @@ impl<'a, T: Sample> Plane<'a, T> {
     }
 }
 
-impl<'a, T: Sample> PlaneMut<'a, T> {
+impl<'a, T: Sample> ImageViewMut<'a, T> {
     /// A writable view of `data` with the given geometry, checked.
     pub fn new(data: &'a mut [T], layout: Layout) -> Result<Self, Error> {
         layout.check(data.len())?;
-        Ok(PlaneMut { data, layout })
+        Ok(ImageViewMut { data, layout })
     }
 
     /// Its geometry.
@@ -132,8 +132,8 @@ impl<'a, T: Sample> PlaneMut<'a, T> {
     }
 
     /// The same image, read-only.
-    pub fn as_plane(&self) -> Plane<'_, T> {
-        Plane {
+    pub fn as_view(&self) -> ImageView<'_, T> {
+        ImageView {
             data: self.data,
             layout: self.layout,
         }
@@ -146,7 +146,7 @@ impl<'a, T: Sample> PlaneMut<'a, T> {
     }
 
     /// Fails unless `src` has this image's width, height and channels.
-    pub(crate) fn check_matches(&self, src: &Plane<'_, T>) -> Result<(), Error> {
+    pub(crate) fn check_matches(&self, src: &ImageView<'_, T>) -> Result<(), Error> {
         src.layout.same_shape(&self.layout)
     }
 }
@@ -158,16 +158,16 @@ mod tests {
     #[test]
     fn geometry_is_checked() {
         let buf = [0u8; 12];
-        assert!(Plane::new(&buf, Layout::packed(4, 3, 1)).is_ok());
+        assert!(ImageView::new(&buf, Layout::packed(4, 3, 1)).is_ok());
         assert_eq!(
-            Plane::new(&buf, Layout::packed(0, 3, 1)).unwrap_err(),
+            ImageView::new(&buf, Layout::packed(0, 3, 1)).unwrap_err(),
             Error::EmptyImage {
                 width: 0,
                 height: 3
             }
         );
         assert_eq!(
-            Plane::new(&buf, Layout::packed(2, 2, 5)).unwrap_err(),
+            ImageView::new(&buf, Layout::packed(2, 2, 5)).unwrap_err(),
             Error::UnsupportedChannels(5)
         );
         let l = Layout {
@@ -177,7 +177,7 @@ mod tests {
             channels: 1,
         };
         assert_eq!(
-            Plane::new(&buf, l).unwrap_err(),
+            ImageView::new(&buf, l).unwrap_err(),
             Error::StrideTooSmall { stride: 3, min: 4 }
         );
         // The last row needs no padding: 2 rows of stride 8 with width 4 need 12 samples.
@@ -187,9 +187,9 @@ mod tests {
             stride: 8,
             channels: 1,
         };
-        assert!(Plane::new(&buf, l).is_ok());
+        assert!(ImageView::new(&buf, l).is_ok());
         assert_eq!(
-            Plane::new(&buf[..11], l).unwrap_err(),
+            ImageView::new(&buf[..11], l).unwrap_err(),
             Error::BufferTooShort {
                 len: 11,
                 needed: 12
@@ -201,6 +201,9 @@ mod tests {
             stride: usize::MAX,
             channels: 2,
         };
-        assert_eq!(Plane::new(&buf, huge).unwrap_err(), Error::GeometryOverflow);
+        assert_eq!(
+            ImageView::new(&buf, huge).unwrap_err(),
+            Error::GeometryOverflow
+        );
     }
 }

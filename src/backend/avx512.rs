@@ -1,7 +1,10 @@
-//! Sixteen lanes in `__m512` with AVX-512F. Only used inside `#[target_feature(enable =
-//! "avx512f")]` code on CPUs that have it (see [`crate::backend`]).
+//! The AVX-512 backend: sixteen lanes in `__m512` with AVX-512F, x86-64, and what it compiles.
+//! Only used inside `#[target_feature(enable = "avx512f")]` code on CPUs that have it (see
+//! [`crate::backend`]).
 
-use super::Lanes;
+use super::entry_points::{Settings, entry_points};
+
+use crate::lanes::Lanes;
 use crate::weights::EXP2_TABLE;
 use core::arch::x86_64::*;
 
@@ -80,3 +83,15 @@ impl Lanes for Avx512 {
         })
     }
 }
+
+// Four vectors for one channel were no faster than two; 32 registers hold the accumulators of
+// the forward sums: see BENCHMARKS.md.
+entry_points!(
+    Avx512,
+    Settings {
+        unroll_gray: 2,
+        unroll_colour: 2,
+        keeps_sums: true,
+    },
+    "avx512f"
+);

@@ -1,16 +1,10 @@
-//! The small vector trait the kernel is written against, and one thin implementation per ISA.
+//! The small vector trait the kernel is written against. Each backend's file in
+//! [`crate::backend`] implements it for its lane type.
 //!
 //! Every method is `unsafe` because the x86 implementations need CPU features: callers must
 //! only use a type inside code compiled for, and running on, a CPU with its features (the
 //! entry points in [`crate::backend`] guarantee it). The generic code is `#[inline(always)]`,
 //! so it is compiled afresh inside each `#[target_feature]` entry point.
-
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod avx2;
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512;
-pub(crate) mod portable;
-pub(crate) mod scalar;
 
 /// `N` lanes of `f32`.
 pub(crate) trait Lanes: Copy {

@@ -1,6 +1,8 @@
-//! One lane in a plain `f32`: the shipped scalar path, for every CPU.
+//! The scalar backend: one lane in a plain `f32`, for every CPU, and what it compiles.
 
-use super::Lanes;
+use super::entry_points::{Settings, entry_points};
+
+use crate::lanes::Lanes;
 use crate::weights::EXP2_TABLE;
 
 impl Lanes for f32 {
@@ -59,3 +61,12 @@ impl Lanes for f32 {
         }
     }
 }
+
+entry_points!(
+    f32,
+    Settings {
+        unroll_gray: 2,
+        unroll_colour: 2,
+        keeps_sums: false,
+    }
+);

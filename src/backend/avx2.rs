@@ -1,7 +1,10 @@
-//! Eight lanes in `__m256` with AVX2 and FMA. Only used inside `#[target_feature(enable =
-//! "avx2,fma")]` code on CPUs that have both (see [`crate::backend`]).
+//! The AVX2 backend: eight lanes in `__m256` with AVX2 and FMA, x86-64, and what it compiles.
+//! Only used inside `#[target_feature(enable = "avx2,fma")]` code on CPUs that have both (see
+//! [`crate::backend`]).
 
-use super::Lanes;
+use super::entry_points::{Settings, entry_points};
+
+use crate::lanes::Lanes;
 use crate::weights::EXP2_TABLE;
 use core::arch::x86_64::*;
 
@@ -90,3 +93,15 @@ impl Lanes for Avx2 {
         })
     }
 }
+
+// Four vectors for one channel fill the pipes better than two; with several channels four
+// spill, and so do the accumulators of the forward sums: see BENCHMARKS.md.
+entry_points!(
+    Avx2,
+    Settings {
+        unroll_gray: 4,
+        unroll_colour: 2,
+        keeps_sums: false,
+    },
+    "avx2,fma"
+);

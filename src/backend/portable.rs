@@ -1,7 +1,9 @@
-//! Eight lanes in `wide::f32x8`: SSE2 on x86-64 in a default build, NEON on aarch64, whatever
-//! `wide` picks at compile time elsewhere.
+//! The portable backend: eight lanes in `wide::f32x8`, SSE2 on x86-64 in a default build, NEON
+//! on aarch64, whatever `wide` picks at compile time elsewhere; and what it compiles.
 
-use super::Lanes;
+use super::entry_points::{Settings, entry_points};
+
+use crate::lanes::Lanes;
 use wide::{f32x8, i32x8};
 
 impl Lanes for f32x8 {
@@ -54,3 +56,13 @@ impl Lanes for f32x8 {
         scaled & x.simd_ge(limit)
     }
 }
+
+// Four vectors for one channel were slower than two: see BENCHMARKS.md.
+entry_points!(
+    f32x8,
+    Settings {
+        unroll_gray: 2,
+        unroll_colour: 2,
+        keeps_sums: false,
+    }
+);

@@ -1,0 +1,339 @@
+//! The compiled kernels of one backend, and the macro that compiles them: every backend's file
+//! invokes [`entry_points!`] once with its lane type, its settings and its CPU features.
+
+use crate::Sample;
+use crate::kernel::{
+    FromSums, InPlace, NoSums, RowInput, Shared, SumsMut, WeightRows, Weights as _,
+};
+
+/// What a backend does differently, as named constants in its file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    /// Vectors of pixels one kernel call computes side by side for one channel: independent
+    /// dependency chains keep the FMA pipes busy where one chain would wait on the latency of
+    /// the accumulating adds, until the registers run out.
+    pub unroll_gray: usize,
+    /// The same with several channels filtered together, which need more registers per
+    /// vector of pixels.
+    pub unroll_colour: usize,
+    /// Whether the weighing pass should keep the sums over the forward taps by default (the
+    /// kernel's trick 8, [`WeightMode::SharedSums`](crate::WeightMode::SharedSums)): it pays
+    /// where the registers hold the extra accumulators.
+    pub keeps_sums: bool,
+}
+
+/// Filtering one row with weights of a mode `W` that borrows nothing (see
+/// [`crate::kernel::filter_row`]); the modes that borrow spell their type out, so that one
+/// pointer serves any borrow.
+pub(super) type FilterFn<W> = unsafe fn(&RowInput<'_>, W, &mut [f32]);
+
+/// Computing one row's weights ahead without keeping the sums (see
+/// [`crate::kernel::weigh_row`]).
+pub(super) type WeighFn<S> = unsafe fn(&RowInput<'_>, WeightRows<'_>, S);
+
+/// Converting one row of samples into planes (see [`crate::convert::deinterleave`]).
+pub(super) type DeinterleaveFn<T> = unsafe fn(&mut [f32], usize, usize, &[T]) -> bool;
+
+/// Converting one row of results back (see [`crate::convert::interleave`]).
+pub(super) type InterleaveFn<T> = unsafe fn(&mut [T], &[T], &[f32], usize);
+
+/// The kernels of one backend for one sample type, channel count and colour distance, known to
+/// be runnable on this CPU: each weight mode's filter, the weighing pass with and without
+/// sums, and the conversions of rows in and out. Built by [`crate::backend::compiled`].
+pub(crate) struct Compiled<T> {
+    pub(super) settings: Settings,
+    /// Channels one call filters together.
+    pub(super) per_call: usize,
+    pub(super) in_place: FilterFn<InPlace>,
+    pub(super) shared: unsafe fn(&RowInput<'_>, Shared<'_>, &mut [f32]),
+    pub(super) from_sums: unsafe fn(&RowInput<'_>, FromSums<'_>, &mut [f32]),
+    pub(super) weigh: WeighFn<NoSums>,
+    pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, WeightRows<'_>, SumsMut<'_>),
+    pub(super) deinterleave: DeinterleaveFn<T>,
+    pub(super) interleave: InterleaveFn<T>,
+    #[cfg(test)]
+    pub(super) exp2: unsafe fn(&[f32], &mut [f32]),
+}
+
+impl<T: Sample> Compiled<T> {
+    /// The backend's settings.
+    pub(crate) fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// Filters one row into `per_call` planes of the row's columns at the start of `out`,
+    /// computing every weight.
+    ///
+    /// # Panics
+    /// If `row` was built for fewer channels than a call filters, or `out` is too short.
+    pub(crate) fn filter_in_place(&self, row: &RowInput<'_>, out: &mut [f32]) {
+        assert!(row.channels() >= self.per_call);
+        // SAFETY: the backend is available (how `Compiled` is built); RowInput::new asserted
+        // that the columns are a multiple of LANE_MULTIPLE, and the channels were checked.
+        unsafe { (self.in_place)(row, InPlace, out) }
+    }
+
+    /// As [`Compiled::filter_in_place`], reading the weights from `weights`.
+    ///
+    /// # Panics
+    /// As [`Compiled::filter_in_place`], or if a weight would be read outside `weights`.
+    pub(crate) fn filter_shared(&self, row: &RowInput<'_>, weights: Shared<'_>, out: &mut [f32]) {
+        assert!(row.channels() >= self.per_call);
+        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+        // SAFETY: as in `filter_in_place`; the weights cover the row, checked above.
+        unsafe { (self.shared)(row, weights, out) }
+    }
+
+    /// As [`Compiled::filter_shared`], starting from the sums over the forward taps; the row's
+    /// taps are the backward ones.
+    ///
+    /// # Panics
+    /// As [`Compiled::filter_shared`], or if a sum would be read outside them.
+    pub(crate) fn filter_from_sums(
+        &self,
+        row: &RowInput<'_>,
+        weights: FromSums<'_>,
+        out: &mut [f32],
+    ) {
+        assert!(row.channels() >= self.per_call);
+        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+        // SAFETY: as in `filter_shared`.
+        unsafe { (self.from_sums)(row, weights, out) }
+    }
+
+    /// Computes the weights of `row`'s taps into `out`, and with `sums` the sums over them.
+    ///
+    /// # Panics
+    /// If `row` was built for fewer channels than a call filters, or a weight or sum would be
+    /// written outside `out` or `sums`.
+    pub(crate) fn weigh(&self, row: &RowInput<'_>, out: WeightRows<'_>, sums: Option<SumsMut<'_>>) {
+        use crate::kernel::KeptSums as _;
+        assert!(row.channels() >= self.per_call);
+        assert!(out.covers(row), "weights out of bounds");
+        match sums {
+            None => {
+                // SAFETY: as in `filter_in_place`; `out` covers the row, checked above.
+                unsafe { (self.weigh)(row, out, NoSums) }
+            }
+            Some(sums) => {
+                assert!(
+                    sums.covers(row.columns(), self.per_call),
+                    "sums out of bounds"
+                );
+                // SAFETY: as above, and the sums cover the row, checked.
+                unsafe { (self.weigh_keeping_sums)(row, out, sums) }
+            }
+        }
+    }
+
+    /// [`crate::convert::deinterleave`] for the image's channel count.
+    pub(crate) fn deinterleave(
+        &self,
+        planes: &mut [f32],
+        padded: usize,
+        lead: usize,
+        row: &[T],
+    ) -> bool {
+        // SAFETY: the backend is available; the conversion is safe code.
+        unsafe { (self.deinterleave)(planes, padded, lead, row) }
+    }
+
+    /// [`crate::convert::interleave`] for the image's channel count.
+    pub(crate) fn interleave(&self, dst: &mut [T], src: &[T], planes: &[f32], columns: usize) {
+        // SAFETY: as in `deinterleave`.
+        unsafe { (self.interleave)(dst, src, planes, columns) }
+    }
+
+    /// `2^x` for each of `xs` (a multiple of 16 long), for the bound's test.
+    #[cfg(test)]
+    pub(crate) fn exp2(&self, xs: &[f32], out: &mut [f32]) {
+        // SAFETY: the backend is available; the function checks the lengths.
+        unsafe { (self.exp2)(xs, out) }
+    }
+}
+
+/// Compiles the kernels for one lane type in the invoking backend's file: `filter`, `weigh`,
+/// `deinterleave` and `interleave` inside functions compiled with the backend's features (which
+/// also vectorise the conversions), and `compiled`, which builds the [`Compiled`] table of
+/// them for one channel layout. One channel runs `$settings.unroll_gray` vectors of pixels at a
+/// time, several `$settings.unroll_colour`.
+macro_rules! entry_points {
+    ($lanes:ty, $settings:expr $(, $feature:literal)?) => {
+        use $crate::kernel::{KeptSums, LANE_MULTIPLE, RowInput, Weights, WeightRows};
+
+        const SETTINGS: $crate::backend::entry_points::Settings = $settings;
+        const UNROLL_GRAY: usize = SETTINGS.unroll_gray;
+        const UNROLL_COLOUR: usize = SETTINGS.unroll_colour;
+        const _: () = assert!(
+            LANE_MULTIPLE.is_multiple_of(<$lanes as $crate::lanes::Lanes>::N * UNROLL_GRAY)
+                && LANE_MULTIPLE
+                    .is_multiple_of(<$lanes as $crate::lanes::Lanes>::N * UNROLL_COLOUR)
+        );
+
+        /// # Safety
+        /// The lane type's CPU features must be available, and the contract of
+        /// [`filter_row`]($crate::kernel::filter_row) hold.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn filter<const NC: usize, const L1: bool, W: Weights>(
+            row: &RowInput<'_>,
+            weights: W,
+            out: &mut [f32],
+        ) {
+            use $crate::kernel::filter_row;
+            // SAFETY: the features are enabled here and available (contract); the const
+            // assertion above makes either unroll divide LANE_MULTIPLE.
+            unsafe {
+                if NC == 1 {
+                    filter_row::<$lanes, NC, L1, W, UNROLL_GRAY>(row, weights, out)
+                } else {
+                    filter_row::<$lanes, NC, L1, W, UNROLL_COLOUR>(row, weights, out)
+                }
+            }
+        }
+
+        /// # Safety
+        /// As for `filter`, with [`weigh_row`]($crate::kernel::weigh_row)'s contract.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn weigh<const NC: usize, const L1: bool, S: KeptSums>(
+            row: &RowInput<'_>,
+            out: WeightRows<'_>,
+            sums: S,
+        ) {
+            use $crate::kernel::weigh_row;
+            // SAFETY: as in `filter`.
+            unsafe {
+                if NC == 1 {
+                    weigh_row::<$lanes, NC, L1, S, UNROLL_GRAY>(row, out, sums)
+                } else {
+                    weigh_row::<$lanes, NC, L1, S, UNROLL_COLOUR>(row, out, sums)
+                }
+            }
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn deinterleave<T: $crate::Sample, const C: usize>(
+            planes: &mut [f32],
+            padded: usize,
+            lead: usize,
+            row: &[T],
+        ) -> bool {
+            $crate::convert::deinterleave::<T, C>(planes, padded, lead, row)
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn interleave<T: $crate::Sample, const C: usize>(
+            dst: &mut [T],
+            src: &[T],
+            planes: &[f32],
+            columns: usize,
+        ) {
+            $crate::convert::interleave::<T, C>(dst, src, planes, columns)
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        #[cfg(test)]
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn exp2(xs: &[f32], out: &mut [f32]) {
+            assert!(xs.len() == out.len() && xs.len().is_multiple_of(16));
+            use $crate::lanes::Lanes;
+            let n = <$lanes as Lanes>::N;
+            for (x, o) in xs.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+                // SAFETY: the features are available (contract); each chunk holds N values.
+                unsafe {
+                    $crate::weights::exp2(<$lanes as Lanes>::load(x.as_ptr())).store(o.as_mut_ptr())
+                }
+            }
+        }
+
+        /// The kernels for images of `channels` channels (1 to 4), of which `per_call` are
+        /// filtered together, under the L1 distance or the Euclidean one.
+        ///
+        /// # Safety
+        /// The lane type's CPU features must be available: the table's functions need them.
+        ///
+        /// # Panics
+        /// If a channel count is not 1 to 4.
+        pub(super) unsafe fn compiled<T: $crate::Sample>(
+            channels: usize,
+            per_call: usize,
+            l1: bool,
+        ) -> $crate::backend::entry_points::Compiled<T> {
+            use $crate::backend::entry_points::{DeinterleaveFn, InterleaveFn};
+            use $crate::kernel::{FromSums, InPlace, NoSums, Shared, SumsMut};
+            // The modes that borrow buffers go through a function of their own, whose
+            // lifetimes are late-bound, so that one pointer serves any borrow.
+            unsafe fn shared<const NC: usize, const L1: bool>(
+                row: &RowInput<'_>,
+                weights: Shared<'_>,
+                out: &mut [f32],
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { filter::<NC, L1, _>(row, weights, out) }
+            }
+            unsafe fn from_sums<const NC: usize, const L1: bool>(
+                row: &RowInput<'_>,
+                weights: FromSums<'_>,
+                out: &mut [f32],
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { filter::<NC, L1, _>(row, weights, out) }
+            }
+            unsafe fn keeping_sums<const NC: usize, const L1: bool>(
+                row: &RowInput<'_>,
+                out: WeightRows<'_>,
+                sums: SumsMut<'_>,
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { weigh::<NC, L1, _>(row, out, sums) }
+            }
+            macro_rules! modes {
+                ($nc:literal, $l1:literal) => {
+                    (
+                        filter::<$nc, $l1, InPlace> as _,
+                        shared::<$nc, $l1> as _,
+                        from_sums::<$nc, $l1> as _,
+                        weigh::<$nc, $l1, NoSums> as _,
+                        keeping_sums::<$nc, $l1> as _,
+                    )
+                };
+            }
+            let (in_place, shared, from_sums, weigh, weigh_keeping_sums) = match (per_call, l1) {
+                (1, _) => modes!(1, false),
+                (2, false) => modes!(2, false),
+                (2, true) => modes!(2, true),
+                (3, false) => modes!(3, false),
+                (3, true) => modes!(3, true),
+                (4, false) => modes!(4, false),
+                (4, true) => modes!(4, true),
+                _ => panic!("{per_call} colour channels"),
+            };
+            let (deinterleave, interleave): (DeinterleaveFn<T>, InterleaveFn<T>) = match channels {
+                1 => (deinterleave::<T, 1>, interleave::<T, 1>),
+                2 => (deinterleave::<T, 2>, interleave::<T, 2>),
+                3 => (deinterleave::<T, 3>, interleave::<T, 3>),
+                4 => (deinterleave::<T, 4>, interleave::<T, 4>),
+                _ => panic!("{channels} channels"),
+            };
+            $crate::backend::entry_points::Compiled {
+                settings: SETTINGS,
+                per_call,
+                in_place,
+                shared,
+                from_sums,
+                weigh,
+                weigh_keeping_sums,
+                deinterleave,
+                interleave,
+                #[cfg(test)]
+                exp2,
+            }
+        }
+    };
+}
+
+pub(super) use entry_points;

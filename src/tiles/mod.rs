@@ -1,0 +1,500 @@
+//! One pass of the filter: row tiles dispatched over rayon, each with a ring of converted rows.
+//!
+//! A tile of output rows `[y0, y1)` keeps a ring of the `2r + 1` input rows its current row
+//! reads (see [`layout::RowRing`]); moving to the next output row converts one new input row.
+//! Each row is then filled, weighed, filtered and stored:
+//!
+//! 1. **fill**: the new input row is converted into the ring, padded by the border rule;
+//! 2. **weigh**: in the shared weight modes, the weights of its forward taps are computed
+//!    once into a ring of `r + 1` rows of weights (see [`layout::WeightRing`] and the kernel's
+//!    tricks 7 and 8), which rows `y` to `y + r` read back; a tile first computes those of the
+//!    `r` rows above it that reach into it;
+//! 3. **filter**: the kernel computes each group of channels' results into planes;
+//! 4. **store**: the results are interleaved into the output row, a kept alpha copied.
+//!
+//! The weight mode is chosen once per call: the one asked for, else the backend's preferred
+//! shared mode, except that a weight ring larger than [`SHARED_WEIGHTS_BUDGET`] computes
+//! every weight in place. Every mode gives the same bits.
+//!
+//! Scratch is per tile, `O(r · width)` for the rows and at most [`SHARED_WEIGHTS_BUDGET`] for
+//! the weights; nothing proportional to the image is allocated. Every plane, every row of
+//! weights and of results, starts on a 64-byte boundary, so vectors of pixels from column 0
+//! are aligned loads and only taps with `dx ≠ 0` load across cache lines.
+//! A pixel's result depends only on its window's samples, never on the tile or the thread that
+//! computed it, so every tile height and thread count gives the same bytes.
+#![forbid(unsafe_code)]
+
+mod layout;
+
+use rayon::prelude::*;
+
+use crate::backend::{Compiled, compiled};
+use crate::border::fold;
+use crate::kernel::{FromSums, Prefetch, RowInput, Shared, Sums, SumsMut, TapAt, WeightRows};
+use crate::params::Resolved;
+use crate::sample::is_valid_value;
+use crate::weights::neg_log2_beta;
+use crate::{Border, ColorDistance, ImageView, ImageViewMut, Sample, WeightMode};
+use layout::{ALIGN, Channels, Columns, RowRing, Taps, WeightRing};
+
+/// A sample that is not valid (see [`crate::Error::InvalidSample`]) was met while filtering.
+/// Which one is not said: tiles run in any order, so the caller finds the first in row-major
+/// order by scanning for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rejected;
+
+/// How a pass gets its weights, with the ring of weights the shared modes keep.
+#[derive(Debug, Clone)]
+enum Weighing {
+    InPlace,
+    Shared(WeightRing),
+    SharedSums(WeightRing),
+}
+
+impl Weighing {
+    #[cfg(test)]
+    fn mode(&self) -> WeightMode {
+        match self {
+            Weighing::InPlace => WeightMode::InPlace,
+            Weighing::Shared(_) => WeightMode::Shared,
+            Weighing::SharedSums(_) => WeightMode::SharedSums,
+        }
+    }
+
+    fn ring(&self) -> Option<&WeightRing> {
+        match self {
+            Weighing::InPlace => None,
+            Weighing::Shared(ring) | Weighing::SharedSums(ring) => Some(ring),
+        }
+    }
+}
+
+/// Everything a pass needs, derived once per call from the parameters and the geometry.
+pub(crate) struct Pass<T: Sample> {
+    height: usize,
+    radius: usize,
+    border: Border,
+    channels: Channels,
+    columns: Columns,
+    ring: RowRing,
+    taps: Taps,
+    weighing: Weighing,
+    neg_log2_beta: f32,
+    kernels: Compiled<T>,
+    tile_height: usize,
+}
+
+impl<T: Sample> Pass<T> {
+    pub(crate) fn new(p: &Resolved, width: usize, height: usize, channels: usize) -> Self {
+        let r = p.radius;
+        let channels = Channels::new(channels, p.filter_alpha, p.distance);
+        let columns = Columns::new(width, r);
+        let taps = Taps::new(r, p.window, p.alpha);
+        let kernels = compiled(
+            p.backend,
+            channels.count,
+            channels.per_call,
+            p.distance == ColorDistance::L1,
+        );
+        let preferred = if kernels.settings().keeps_sums {
+            WeightMode::SharedSums
+        } else {
+            WeightMode::Shared
+        };
+        let mode = p.weight_mode.unwrap_or(preferred);
+        let ring = |at_reached| WeightRing::new(r, &taps, &columns, &channels, at_reached);
+        let weighing = match mode {
+            WeightMode::Shared => Weighing::Shared(ring(false)),
+            WeightMode::SharedSums => Weighing::SharedSums(ring(true)),
+            WeightMode::InPlace => Weighing::InPlace,
+        };
+        let weighing = match weighing.ring() {
+            Some(ring) if ring.bytes() > SHARED_WEIGHTS_BUDGET || taps.forward == 0 => {
+                Weighing::InPlace
+            }
+            _ => weighing,
+        };
+        Pass {
+            height,
+            radius: r,
+            border: p.border,
+            ring: RowRing::new(r, &columns, &channels, p.border),
+            channels,
+            columns,
+            taps,
+            weighing,
+            neg_log2_beta: neg_log2_beta(p.beta),
+            kernels,
+            tile_height: p.tile_height,
+        }
+    }
+
+    fn constant(&self) -> f32 {
+        match self.border {
+            Border::Constant(v) => v,
+            _ => 0.0,
+        }
+    }
+
+    /// Runs the pass from `src` into `dst` (same geometry). On [`Rejected`] `dst` is partly
+    /// written.
+    pub(crate) fn run(
+        &self,
+        src: &ImageView<'_, T>,
+        dst: &mut ImageViewMut<'_, T>,
+    ) -> Result<(), Rejected> {
+        let stride = dst.layout.stride;
+        let span = dst.layout.span();
+        let rows_per_chunk = self.tile_height.min(self.height);
+        dst.data[..span]
+            .par_chunks_mut(stride * rows_per_chunk)
+            .enumerate()
+            .try_for_each_init(
+                || Scratch::new(self),
+                |scratch, (tile, out)| {
+                    let y0 = tile * rows_per_chunk;
+                    let y1 = (y0 + rows_per_chunk).min(self.height);
+                    self.tile(src, y0..y1, out, stride, scratch)
+                },
+            )
+    }
+
+    /// Filters output rows `rows` into `out`, whose rows are `stride` apart.
+    fn tile(
+        &self,
+        src: &ImageView<'_, T>,
+        rows: std::ops::Range<usize>,
+        out: &mut [T],
+        stride: usize,
+        scratch: &mut Scratch,
+    ) -> Result<(), Rejected> {
+        let r = self.radius as isize;
+        let (y0, y1) = (rows.start as isize, rows.end as isize);
+        for yy in y0 - r..y0 + r {
+            self.fill(scratch, src, yy)?;
+        }
+        // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
+        // taps that go down k rows or more.
+        for k in (1..=r).rev() {
+            self.weigh(y0 - k, k, scratch);
+        }
+        let out_row = |y: isize| {
+            let start = (y - y0) as usize * stride;
+            start..start + self.columns.width * self.channels.count
+        };
+        for y in y0..y1 {
+            self.fill(scratch, src, y + r)?;
+            self.weigh(y, 0, scratch);
+            // What this tile reads and writes next, asked for while the row is filtered: the
+            // input row the ring takes in, the output row after this one.
+            let next = (
+                fold(y + r + 1, self.height, self.border)
+                    .map_or(Prefetch::NONE, |sy| Prefetch::new(src.row(sy))),
+                out.get(out_row(y + 1))
+                    .map_or(Prefetch::NONE, Prefetch::new),
+            );
+            self.filter(y, next, scratch);
+            self.store(&mut out[out_row(y)], src.row(y as usize), &scratch.out)?;
+        }
+        Ok(())
+    }
+
+    /// Converts input row `yy` (any integer: the border folds it) into its ring slot.
+    fn fill(
+        &self,
+        scratch: &mut Scratch,
+        src: &ImageView<'_, T>,
+        yy: isize,
+    ) -> Result<(), Rejected> {
+        let start = self.ring.slot(yy);
+        let slot = &mut scratch.ring[start..start + self.ring.slot_len()];
+        let Some(sy) = fold(yy, self.height, self.border) else {
+            slot.fill(self.constant());
+            return Ok(());
+        };
+        let (padded, lead) = (self.ring.padded, self.ring.lead);
+        if !self.kernels.deinterleave(slot, padded, lead, src.row(sy)) {
+            return Err(Rejected);
+        }
+        for plane in slot.chunks_exact_mut(padded) {
+            for &(j, from) in &self.ring.edge_columns {
+                plane[j] = from.map_or(self.constant(), |x| plane[lead + x]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes ahead, in the shared modes, the weights of row `y`'s forward taps that go down
+    /// `min_dy` rows or more, for the columns `[-ahead, weighed - ahead)`; with `min_dy = 0`
+    /// and [`Weighing::SharedSums`], also the sums over all of them that the filter of row `y`
+    /// starts from.
+    fn weigh(&self, y: isize, min_dy: isize, scratch: &mut Scratch) {
+        let Some(weights) = self.weighing.ring() else {
+            return;
+        };
+        let taps = self.taps.forward_from(min_dy);
+        if taps.is_empty() {
+            return;
+        }
+        let keeps_sums = min_dy == 0 && matches!(self.weighing, Weighing::SharedSums(_));
+        let ahead = self.columns.ahead as isize;
+        for group in 0..self.channels.groups() {
+            scratch.forward.clear();
+            scratch
+                .forward
+                .extend(self.taps.all[taps.clone()].iter().map(|t| TapAt {
+                    at: self.ring.at(y + t.dy, group, t.dx - ahead),
+                    log2_spatial: t.log2_spatial,
+                    weight_at: weights.write_at(t.dx),
+                }));
+            let input = RowInput::new(
+                &scratch.ring,
+                self.ring.padded,
+                self.channels.per_call,
+                self.ring.at(y, group, -ahead),
+                &scratch.forward,
+                self.neg_log2_beta,
+                self.columns.weighed,
+            );
+            let out = WeightRows {
+                data: &mut scratch.weights[weights.row(y, group, taps.start)..],
+                stride: weights.stride,
+            };
+            let sums = keeps_sums.then(|| {
+                let at = weights.sums_at(group);
+                SumsMut {
+                    data: &mut scratch.sums[at..at + weights.sums_len()],
+                    stride: weights.sums_stride(),
+                }
+            });
+            self.kernels.weigh(&input, out, sums);
+        }
+    }
+
+    /// Filters row `y` into `scratch.out`, one plane per filtered channel, asking for `next`
+    /// (the rows to read and write next) while the first group is filtered.
+    fn filter(&self, y: isize, next: (Prefetch<'_>, Prefetch<'_>), scratch: &mut Scratch) {
+        let Scratch {
+            ring,
+            out,
+            taps,
+            weights,
+            sums,
+            ..
+        } = scratch;
+        // With the forward sums kept, the filter adds the backward taps only.
+        let first = match self.weighing {
+            Weighing::SharedSums(_) => self.taps.forward,
+            _ => 0,
+        };
+        let columns = self.columns.computed;
+        for group in 0..self.channels.groups() {
+            for (k, (tap_at, tap)) in taps.iter_mut().zip(&self.taps.all).enumerate() {
+                tap_at.at = self.ring.at(y + tap.dy, group, tap.dx);
+                if let Some(ring) = self.weighing.ring() {
+                    tap_at.weight_at = ring.read_at(y, group, k);
+                }
+            }
+            let input = RowInput::new(
+                ring,
+                self.ring.padded,
+                self.channels.per_call,
+                self.ring.at(y, group, 0),
+                &taps[first..],
+                self.neg_log2_beta,
+                columns,
+            );
+            let input = if group == 0 {
+                input.prefetching(next.0, next.1)
+            } else {
+                input
+            };
+            let planes = &mut out[group * columns..];
+            match &self.weighing {
+                Weighing::InPlace => self.kernels.filter_in_place(&input, planes),
+                Weighing::Shared(_) => {
+                    self.kernels
+                        .filter_shared(&input, Shared { ring: weights }, planes)
+                }
+                Weighing::SharedSums(ring) => {
+                    let sums = Sums {
+                        data: &sums[ring.sums_at(group) + self.columns.ahead..],
+                        stride: ring.sums_stride(),
+                    };
+                    let weights = Shared { ring: weights };
+                    self.kernels
+                        .filter_from_sums(&input, FromSums { weights, sums }, planes)
+                }
+            }
+        }
+    }
+
+    /// Writes one row of results: each source sample moved by its mean difference, and a kept
+    /// alpha channel copied. [`Rejected`] if a kept alpha sample is not valid: the filtered
+    /// channels were checked as they entered the ring, the alpha channel never enters it.
+    fn store(&self, dst: &mut [T], src: &[T], out: &[f32]) -> Result<(), Rejected> {
+        let ch = self.channels.count;
+        if T::IS_FLOAT
+            && self.channels.filtered < ch
+            && !src
+                .chunks_exact(ch)
+                .all(|px| is_valid_value(px[ch - 1].to_f32()))
+        {
+            return Err(Rejected);
+        }
+        let planes = &out[..self.channels.filtered * self.columns.computed];
+        self.kernels
+            .interleave(dst, src, planes, self.columns.computed);
+        Ok(())
+    }
+}
+
+/// Weight rings larger than this per tile are not used, to bound the scratch memory: weights
+/// are then computed in place. Sharing wins even from beyond the L2 cache (see
+/// BENCHMARKS.md), but the ring grows as `r³ · width`: at 3840 columns, radii up to 4 share.
+const SHARED_WEIGHTS_BUDGET: usize = 4 << 20;
+
+/// A zeroed buffer of `f32` whose first element is on a 64-byte boundary.
+struct Aligned {
+    buf: Vec<f32>,
+    start: usize,
+    len: usize,
+}
+
+impl Aligned {
+    fn zeroed(len: usize) -> Self {
+        let buf = vec![0.0; len + ALIGN - 1];
+        // An f32 pointer is 4-byte aligned, so at most ALIGN - 1 elements are skipped.
+        let start = buf.as_ptr().align_offset(64).min(ALIGN - 1);
+        Aligned { buf, start, len }
+    }
+}
+
+impl std::ops::Deref for Aligned {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.buf[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for Aligned {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.buf[self.start..self.start + self.len]
+    }
+}
+
+/// Per-tile working memory.
+struct Scratch {
+    /// The ring of input rows.
+    ring: Aligned,
+    /// One row of results, a plane per filtered channel.
+    out: Aligned,
+    /// Every tap, as the filter of the current row and group reads it.
+    taps: Vec<TapAt>,
+    /// The forward taps of the row being weighed.
+    forward: Vec<TapAt>,
+    /// The ring of weights computed ahead, empty when they are computed in place.
+    weights: Aligned,
+    /// The sums over the forward taps of the row being filtered, per group, empty unless they
+    /// are kept.
+    sums: Aligned,
+}
+
+impl Scratch {
+    fn new<T: Sample>(pass: &Pass<T>) -> Self {
+        let (weights, sums) = match &pass.weighing {
+            Weighing::InPlace => (0, 0),
+            Weighing::Shared(ring) => (ring.len(), 0),
+            Weighing::SharedSums(ring) => (ring.len(), pass.channels.groups() * ring.sums_len()),
+        };
+        Scratch {
+            ring: Aligned::zeroed(pass.ring.len()),
+            out: Aligned::zeroed(pass.channels.filtered * pass.columns.computed),
+            taps: pass
+                .taps
+                .all
+                .iter()
+                .map(|t| TapAt {
+                    at: 0,
+                    log2_spatial: t.log2_spatial,
+                    weight_at: 0,
+                })
+                .collect(),
+            forward: Vec::with_capacity(pass.taps.forward),
+            weights: Aligned::zeroed(weights),
+            sums: Aligned::zeroed(sums),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Pass;
+    use crate::{
+        Backend, Border, ColorDistance, ImageView, ImageViewMut, Layout, Params, WeightMode, Window,
+    };
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The kernel's tricks 7 and 8: weights computed ahead and shared between the two
+        /// pixels of a pair, with or without the forward sums kept, give the very bytes of
+        /// weights computed in place, on every backend; and a forced mode is the one that runs.
+        #[test]
+        fn every_weight_mode_gives_the_same_bits(
+            w in 1usize..80,
+            h in 1usize..12,
+            c in 1usize..=4,
+            r in 0usize..=5,
+            tile in 1usize..8,
+            window in prop_oneof![Just(Window::Square), Just(Window::Disc)],
+            distance in prop_oneof![
+                Just(ColorDistance::Joint),
+                Just(ColorDistance::L1),
+                Just(ColorDistance::PerChannel)
+            ],
+            border in prop_oneof![
+                Just(Border::Reflect101),
+                Just(Border::Replicate),
+                Just(Border::Reflect),
+                Just(Border::Constant(3.0))
+            ],
+            filter_alpha in any::<bool>(),
+            backend in proptest::sample::select(Backend::available()),
+            seed in any::<u32>(),
+        ) {
+            let src: Vec<f32> = (0..w * h * c)
+                .map(|i| ((i as u32 ^ seed).wrapping_mul(2_654_435_761) >> 20) as f32 / 64.0)
+                .collect();
+            let layout = Layout::packed(w, h, c);
+            let plane = ImageView::new(&src, layout).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let mut first = None;
+            for mode in WeightMode::ALL {
+                let params = Params::new()
+                    .radius(r)
+                    .sigma_space(1.0 + r as f64)
+                    .sigma_range(20.0)
+                    .window(window)
+                    .distance(distance)
+                    .border(border)
+                    .filter_alpha(filter_alpha)
+                    .backend(backend)
+                    .weight_mode(mode)
+                    .tile_height(tile)
+                    .resolve::<f32>()
+                    .unwrap();
+                let pass = Pass::<f32>::new(&params, w, h, c);
+                prop_assert!(r == 0 || pass.weighing.mode() == mode);
+                let mut out = vec![0.0f32; src.len()];
+                pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap()).unwrap();
+                match &first {
+                    None => first = Some(bits(&out)),
+                    Some(f) => prop_assert_eq!(f, &bits(&out), "{}", mode),
+                }
+            }
+        }
+    }
+}
