@@ -209,11 +209,14 @@ pub(crate) trait Weights: Copy {
     /// its buffers.
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool;
 
-    /// `Σ w` and `Σ w·d` per channel at column `x` before the row's taps are added.
+    /// `Σ w` and `Σ w·d` per channel at each column of `xs` before the row's taps are added.
     ///
     /// # Safety
-    /// `V`'s features must be available and `self.covers` the row, `x + N ≤ columns`.
-    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]);
+    /// `V`'s features must be available and `self.covers` the row, each `x + N ≤ columns`.
+    unsafe fn start<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]);
 
     /// The weight of `tap` at column `x`, whose differences are `d`, with the spatial term
     /// `s` and range factor `nb` splatted.
@@ -263,9 +266,15 @@ pub(crate) struct SumsMut<'a> {
     pub stride: usize,
 }
 
+/// Whether `len` values hold the sums of `columns` columns over `channels` channels laid out
+/// `stride` apart, as [`Sums`] and [`SumsMut`] lay them out.
+fn sums_fit(len: usize, stride: usize, columns: usize, channels: usize) -> bool {
+    stride >= columns && channels * stride + columns <= len
+}
+
 impl Sums<'_> {
     fn covers(&self, columns: usize, channels: usize) -> bool {
-        self.stride >= columns && channels * self.stride + columns <= self.data.len()
+        sums_fit(self.data.len(), self.stride, columns, channels)
     }
 }
 
@@ -275,9 +284,12 @@ impl Weights for InPlace {
     }
 
     #[inline(always)]
-    unsafe fn start<V: Lanes, const NC: usize>(&self, _x: usize) -> (V, [V; NC]) {
+    unsafe fn start<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        _xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
         // SAFETY: forwarded from the caller.
-        unsafe { (V::splat(1.0), [V::splat(0.0); NC]) }
+        unsafe { ([V::splat(1.0); U], [[V::splat(0.0); NC]; U]) }
     }
 
     #[inline(always)]
@@ -301,9 +313,12 @@ impl Weights for Shared<'_> {
     }
 
     #[inline(always)]
-    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]) {
+    unsafe fn start<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
         // SAFETY: forwarded from the caller.
-        unsafe { InPlace.start(x) }
+        unsafe { InPlace.start(xs) }
     }
 
     #[inline(always)]
@@ -326,14 +341,20 @@ impl Weights for FromSums<'_> {
     }
 
     #[inline(always)]
-    unsafe fn start<V: Lanes, const NC: usize>(&self, x: usize) -> (V, [V; NC]) {
+    unsafe fn start<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
         let sums = self.sums.data.as_ptr();
         let stride = self.sums.stride;
-        // SAFETY: `covers` holds for NC channels (contract): NC + 1 sums of N columns from x.
+        // SAFETY: `covers` holds for NC channels (contract): NC + 1 sums of N columns from
+        // each x.
         unsafe {
             (
-                V::load(sums.add(x)),
-                std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + x))),
+                std::array::from_fn(|u| V::load(sums.add(xs[u]))),
+                std::array::from_fn(|u| {
+                    std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + xs[u])))
+                }),
             )
         }
     }
@@ -412,7 +433,7 @@ impl KeptSums for SumsMut<'_> {
     const KEEPS: bool = true;
 
     fn covers(&self, columns: usize, channels: usize) -> bool {
-        self.stride >= columns && channels * self.stride + columns <= self.data.len()
+        sums_fit(self.data.len(), self.stride, columns, channels)
     }
 
     #[inline(always)]
@@ -543,9 +564,7 @@ pub(crate) unsafe fn filter_row<
             row.next_write.ask(&mut write_at, x1 * write_step);
             let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
             let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-            let start: [(V, [V; NC]); U] = std::array::from_fn(|u| weights.start(xs[u]));
-            let mut sum_w: [V; U] = std::array::from_fn(|u| start[u].0);
-            let mut sum_wd: [[V; NC]; U] = std::array::from_fn(|u| start[u].1);
+            let (mut sum_w, mut sum_wd) = weights.start::<V, NC, U>(&xs);
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
                 for u in 0..U {

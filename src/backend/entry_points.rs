@@ -27,9 +27,11 @@ pub(crate) struct Settings {
 /// pointer serves any borrow.
 pub(super) type FilterFn<W> = unsafe fn(&RowInput<'_>, W, &mut [f32]);
 
-/// Computing one row's weights ahead without keeping the sums (see
-/// [`crate::kernel::weigh_row`]).
-pub(super) type WeighFn<S> = unsafe fn(&RowInput<'_>, WeightRows<'_>, S);
+/// Computing one row's weights ahead into the [`WeightRows`] of `(data, stride)`, keeping the
+/// sums into `S` or not (see [`crate::kernel::weigh_row`]). The rows come as a slice argument
+/// rather than inside the struct, so that the compiler knows the stores to them alias nothing
+/// else (the taps are otherwise reloaded after every store).
+pub(super) type WeighFn<S> = unsafe fn(&RowInput<'_>, &mut [f32], usize, S);
 
 /// Converting one row of samples into planes (see [`crate::convert::deinterleave`]).
 pub(super) type DeinterleaveFn<T> = unsafe fn(&mut [f32], usize, usize, &[T]) -> bool;
@@ -48,7 +50,7 @@ pub(crate) struct Compiled<T> {
     pub(super) shared: unsafe fn(&RowInput<'_>, Shared<'_>, &mut [f32]),
     pub(super) from_sums: unsafe fn(&RowInput<'_>, FromSums<'_>, &mut [f32]),
     pub(super) weigh: WeighFn<NoSums>,
-    pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, WeightRows<'_>, SumsMut<'_>),
+    pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, &mut [f32], usize, SumsMut<'_>),
     pub(super) deinterleave: DeinterleaveFn<T>,
     pub(super) interleave: InterleaveFn<T>,
     #[cfg(test)]
@@ -113,7 +115,7 @@ impl<T: Sample> Compiled<T> {
         match sums {
             None => {
                 // SAFETY: as in `filter_in_place`; `out` covers the row, checked above.
-                unsafe { (self.weigh)(row, out, NoSums) }
+                unsafe { (self.weigh)(row, out.data, out.stride, NoSums) }
             }
             Some(sums) => {
                 assert!(
@@ -121,7 +123,7 @@ impl<T: Sample> Compiled<T> {
                     "sums out of bounds"
                 );
                 // SAFETY: as above, and the sums cover the row, checked.
-                unsafe { (self.weigh_keeping_sums)(row, out, sums) }
+                unsafe { (self.weigh_keeping_sums)(row, out.data, out.stride, sums) }
             }
         }
     }
@@ -196,10 +198,12 @@ macro_rules! entry_points {
         $(#[target_feature(enable = $feature)])?
         unsafe fn weigh<const NC: usize, const L1: bool, S: KeptSums>(
             row: &RowInput<'_>,
-            out: WeightRows<'_>,
+            data: &mut [f32],
+            stride: usize,
             sums: S,
         ) {
             use $crate::kernel::weigh_row;
+            let out = WeightRows { data, stride };
             // SAFETY: as in `filter`.
             unsafe {
                 if NC == 1 {
@@ -285,11 +289,12 @@ macro_rules! entry_points {
             }
             unsafe fn keeping_sums<const NC: usize, const L1: bool>(
                 row: &RowInput<'_>,
-                out: WeightRows<'_>,
+                data: &mut [f32],
+                stride: usize,
                 sums: SumsMut<'_>,
             ) {
                 // SAFETY: forwarded from the caller.
-                unsafe { weigh::<NC, L1, _>(row, out, sums) }
+                unsafe { weigh::<NC, L1, _>(row, data, stride, sums) }
             }
             macro_rules! modes {
                 ($nc:literal, $l1:literal) => {

@@ -57,12 +57,14 @@ impl Lanes for f32x8 {
     }
 }
 
-// Four vectors for one channel were slower than two: see BENCHMARKS.md.
+// Four vectors for one channel were slower than two. With several channels, two vectors spill
+// SSE2's 16 registers, so x86-64 takes one; NEON's 32 are not measured here and keep two: see
+// BENCHMARKS.md.
 entry_points!(
     f32x8,
     Settings {
         unroll_gray: 2,
-        unroll_colour: 2,
+        unroll_colour: if cfg!(target_arch = "x86_64") { 1 } else { 2 },
         keeps_sums: false,
     }
 );

@@ -66,7 +66,7 @@ entry_points!(
     f32,
     Settings {
         unroll_gray: 2,
-        unroll_colour: 2,
+        unroll_colour: 4,
         keeps_sums: false,
     }
 );

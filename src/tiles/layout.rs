@@ -122,6 +122,7 @@ impl RowRing {
     }
 
     /// Samples per slot.
+    #[inline]
     pub fn slot_len(&self) -> usize {
         self.planes * self.padded
     }
@@ -132,12 +133,14 @@ impl RowRing {
     }
 
     /// Where input row `y` (any integer) starts in the ring.
+    #[inline]
     pub fn slot(&self, y: isize) -> usize {
         y.rem_euclid(self.slots as isize) as usize * self.slot_len()
     }
 
     /// Where column `x` (image columns, `x ≥ -lead`) of row `y` starts for group `group`'s
     /// first channel.
+    #[inline]
     pub fn at(&self, y: isize, group: usize, x: isize) -> usize {
         let column = (self.lead as isize + x) as usize;
         self.slot(y) + group * self.per_call * self.padded + column
@@ -313,6 +316,7 @@ impl WeightRing {
     }
 
     /// Where the weights of row `y`'s forward tap `f`, for group `group`, start.
+    #[inline]
     pub fn row(&self, y: isize, group: usize, f: usize) -> usize {
         let slot = y.rem_euclid(self.rows as isize) as usize * self.groups + group;
         (slot * self.forward + f) * self.stride
@@ -320,6 +324,7 @@ impl WeightRing {
 
     /// Where in a row of weights the weight of image column 0 of a pair `dx` columns apart
     /// goes (see [`WeightRing::new`]).
+    #[inline]
     fn column(&self, dx: isize) -> usize {
         let moved = if self.at_reached { dx } else { 0 };
         (2 * self.ahead as isize + moved) as usize
@@ -327,12 +332,14 @@ impl WeightRing {
 
     /// Where in its row of weights the weighing pass, which starts at image column `-ahead`,
     /// stores the weight of a pair `dx` columns apart.
+    #[inline]
     pub fn write_at(&self, dx: isize) -> usize {
         self.column(dx) - self.ahead
     }
 
     /// Where the filter of row `y` reads the weights of tap `k` of [`Taps::all`], for group
     /// `group`, from image column 0.
+    #[inline]
     pub fn read_at(&self, y: isize, group: usize, k: usize) -> usize {
         let read = self.reads[k];
         self.row(y + read.dy, group, read.forward) + read.column
