@@ -233,7 +233,8 @@ pub struct FilterCommand {
     #[arg(long, value_enum, value_name = "TYPE", help_heading = "Output options")]
     pub output_type: Option<SampleType>,
 
-    /// Write each INPUT to DIR/<its file name> (created if missing); every path is an input
+    /// Write each INPUT to DIR under its own file name (DIR is created if missing); every path
+    /// is an input
     #[arg(short, long, value_name = "DIR", help_heading = "Output options")]
     pub out_dir: Option<PathBuf>,
 
