@@ -41,9 +41,9 @@
 //! AVX2+FMA and AVX-512 inside `#[target_feature]` functions chosen at run time, so a default
 //! build uses the best the CPU has. [`Backend`] lets callers force one.
 //!
-//! # Threads
-//! Row tiles run on the current rayon pool; output is bit-identical for any thread count and
-//! tile height.
+//! # Threads and weight modes
+//! Row tiles run on the current rayon pool; output is bit-identical for any thread count, tile
+//! height and [`WeightMode`] (how the weights of each pair of pixels are shared).
 //!
 //! # Features
 //! - `image` (default): [`filter_image`] and [`filter_dynamic`] for the `image` crate.
