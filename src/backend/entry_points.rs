@@ -2,9 +2,7 @@
 //! invokes [`entry_points!`] once with its lane type, its settings and its CPU features.
 
 use crate::Sample;
-use crate::kernel::{
-    FromSums, InPlace, NoSums, RowInput, Shared, SumsMut, WeightRows, Weights as _,
-};
+use crate::kernel::{FromSums, InPlace, NoSums, RowInput, Shared, SumsMut, WeightRows, Weights};
 
 /// What a backend does differently, as named constants in its file.
 #[derive(Debug, Clone, Copy)]
@@ -63,13 +61,20 @@ impl<T: Sample> Compiled<T> {
         self.settings
     }
 
+    /// What every filter call asserts before it runs unchecked code: `row` holds the
+    /// channels a call filters and `weights` covers it.
+    fn check(&self, row: &RowInput<'_>, weights: &impl Weights) {
+        assert!(row.channels() >= self.per_call);
+        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+    }
+
     /// Filters one row into `per_call` planes of the row's columns at the start of `out`,
     /// computing every weight.
     ///
     /// # Panics
     /// If `row` was built for fewer channels than a call filters, or `out` is too short.
     pub(crate) fn filter_in_place(&self, row: &RowInput<'_>, out: &mut [f32]) {
-        assert!(row.channels() >= self.per_call);
+        self.check(row, &InPlace);
         // SAFETY: the backend is available (how `Compiled` is built); RowInput::new asserted
         // that the columns are a multiple of LANE_MULTIPLE, and the channels were checked.
         unsafe { (self.in_place)(row, InPlace, out) }
@@ -80,8 +85,7 @@ impl<T: Sample> Compiled<T> {
     /// # Panics
     /// As [`Compiled::filter_in_place`], or if a weight would be read outside `weights`.
     pub(crate) fn filter_shared(&self, row: &RowInput<'_>, weights: Shared<'_>, out: &mut [f32]) {
-        assert!(row.channels() >= self.per_call);
-        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+        self.check(row, &weights);
         // SAFETY: as in `filter_in_place`; the weights cover the row, checked above.
         unsafe { (self.shared)(row, weights, out) }
     }
@@ -97,8 +101,7 @@ impl<T: Sample> Compiled<T> {
         weights: FromSums<'_>,
         out: &mut [f32],
     ) {
-        assert!(row.channels() >= self.per_call);
-        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+        self.check(row, &weights);
         // SAFETY: as in `filter_shared`.
         unsafe { (self.from_sums)(row, weights, out) }
     }

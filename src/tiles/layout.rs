@@ -254,18 +254,21 @@ pub(super) struct WeightRing {
 }
 
 impl WeightRing {
-    /// The ring for `taps` of a window of `radius` over `columns` and `channels`. With
-    /// `at_reached`, each weight is stored at the column of the pixel it reaches, where the
-    /// filter reads only the backward taps' weights (it starts from the forward taps' sums),
-    /// so that those reads are aligned; else at the computing pixel's own column, so that the
-    /// forward taps' reads and the stores are aligned. Either way the same weights are read.
+    /// The ring for `taps` of a window of `radius` over `columns` and `channels`, or `None`
+    /// where it would take more than `budget` bytes or the window has no forward taps: the
+    /// weights are then computed in place. With `at_reached`, each weight is stored at the
+    /// column of the pixel it reaches, where the filter reads only the backward taps' weights
+    /// (it starts from the forward taps' sums), so that those reads are aligned; else at the
+    /// computing pixel's own column, so that the forward taps' reads and the stores are
+    /// aligned. Either way the same weights are read.
     pub fn new(
         radius: usize,
         taps: &Taps,
         columns: &Columns,
         channels: &Channels,
         at_reached: bool,
-    ) -> Self {
+        budget: usize,
+    ) -> Option<Self> {
         let mut ring = WeightRing {
             rows: radius + 1,
             groups: channels.groups(),
@@ -277,37 +280,37 @@ impl WeightRing {
             at_reached,
             reads: Vec::new(),
         };
+        if taps.forward == 0 || ring.len() * size_of::<f32>() > budget {
+            return None;
+        }
+        let forward = &taps.all[..taps.forward];
         ring.reads = taps
             .all
             .iter()
-            .map(|t| {
-                let forward = taps.all[..taps.forward]
-                    .iter()
-                    .position(|o| (o.dx, o.dy) == (t.dx, t.dy) || (o.dx, o.dy) == (-t.dx, -t.dy))
-                    .expect("the window is symmetric");
-                if is_forward(t) {
+            .enumerate()
+            .map(|(k, t)| {
+                if k < taps.forward {
                     WeightRead {
-                        forward,
+                        forward: k,
                         dy: 0,
                         column: ring.column(t.dx),
                     }
                 } else {
                     // Stored by the pixel this tap reaches, for the forward tap that reaches
                     // back: `-dx` columns from it, at its own column `dx` from here.
+                    let mirror = forward
+                        .iter()
+                        .position(|o| (o.dx, o.dy) == (-t.dx, -t.dy))
+                        .expect("the window is symmetric");
                     WeightRead {
-                        forward,
+                        forward: mirror,
                         dy: t.dy,
                         column: (ring.column(-t.dx) as isize + t.dx) as usize,
                     }
                 }
             })
             .collect();
-        ring
-    }
-
-    /// Bytes the ring takes.
-    pub fn bytes(&self) -> usize {
-        self.len() * size_of::<f32>()
+        Some(ring)
     }
 
     /// Weights in the ring.

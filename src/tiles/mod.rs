@@ -102,17 +102,20 @@ impl<T: Sample> Pass<T> {
             WeightMode::Shared
         };
         let mode = p.weight_mode.unwrap_or(preferred);
-        let ring = |at_reached| WeightRing::new(r, &taps, &columns, &channels, at_reached);
-        let weighing = match mode {
-            WeightMode::Shared => Weighing::Shared(ring(false)),
-            WeightMode::SharedSums => Weighing::SharedSums(ring(true)),
-            WeightMode::InPlace => Weighing::InPlace,
+        let ring = |at_reached| {
+            WeightRing::new(
+                r,
+                &taps,
+                &columns,
+                &channels,
+                at_reached,
+                SHARED_WEIGHTS_BUDGET,
+            )
         };
-        let weighing = match weighing.ring() {
-            Some(ring) if ring.bytes() > SHARED_WEIGHTS_BUDGET || taps.forward == 0 => {
-                Weighing::InPlace
-            }
-            _ => weighing,
+        let weighing = match mode {
+            WeightMode::Shared => ring(false).map_or(Weighing::InPlace, Weighing::Shared),
+            WeightMode::SharedSums => ring(true).map_or(Weighing::InPlace, Weighing::SharedSums),
+            WeightMode::InPlace => Weighing::InPlace,
         };
         Pass {
             height,
@@ -288,10 +291,12 @@ impl<T: Sample> Pass<T> {
             _ => 0,
         };
         let columns = self.columns.computed;
+        let shared = self.weighing.ring();
         for group in 0..self.channels.groups() {
-            for (k, (tap_at, tap)) in taps.iter_mut().zip(&self.taps.all).enumerate() {
+            let filtered = taps.iter_mut().zip(&self.taps.all).enumerate().skip(first);
+            for (k, (tap_at, tap)) in filtered {
                 tap_at.at = self.ring.at(y + tap.dy, group, tap.dx);
-                if let Some(ring) = self.weighing.ring() {
+                if let Some(ring) = shared {
                     tap_at.weight_at = ring.read_at(y, group, k);
                 }
             }
