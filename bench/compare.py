@@ -2,20 +2,21 @@
 
 Run from anywhere, with the test virtualenv's Python (`bash .ci/venv` makes it):
 
-    .venv/bin/python bench/compare.py [--runs 5] [--threads 1,2] [--markdown table.md]
+    .venv/bin/python bench/compare.py [--runs 5] [--threads 1,2] [-d 3,5,7] [--markdown t.md]
 
-Steps, all on one 3840x2160 frame (tests/data/astronaut.png resized with a linear filter, as
-`cargo bench` makes its frame; gray is OpenCV's luma of it; f32 is u8 / 255), written once as
-gray.npy and rgb.npy so that every program times the same pixels:
+Steps, on a 3840x2160 frame for d <= 9 and a 1280x720 one for larger windows (--size and
+--large-size; tests/data/astronaut.png resized with a linear filter, as `cargo bench` makes its
+frame; gray is OpenCV's luma of it; f32 is u8 / 255), each written once as gray.npy and rgb.npy
+so that every program times the same pixels:
 
 1. builds `bilateral` (the CLI) and `bench/peers` (imageproc and libblur) in release mode;
 2. times cv2.bilateralFilter in this process for each thread count (cv2.setNumThreads), gray
-   and RGB, u8 and f32, d = 5 and 7, σc = 25 (25/255 for f32), σs = 1.5: OpenCV as installed
-   (the x86-64 wheels run Intel IPP) and OpenCV's own code (IPP off);
+   and RGB, u8 and f32, d = 3, 5, 7, 9, 15 and 25, σc = 25 (25/255 for f32), σs = d / 3:
+   OpenCV as installed (the x86-64 wheels run Intel IPP) and OpenCV's own code (IPP off);
 3. times this crate on the same semantics, `bilateral bench --json --preset opencv -d D
    --input FRAME`;
-4. runs `bench/peers`, which times imageproc and libblur on their own semantics (the 25-tap
-   square, r = 2) and this crate set to each of them;
+4. runs `bench/peers` on the 3840x2160 frame, which times imageproc and libblur on their own
+   semantics (the 25-tap square, r = 2, σs = 1.5) and this crate set to each of them;
 5. prints the Mpix/s (the median of --runs timed runs after one warm-up) and the ratios
    ours / peer against the targets: at least 2x OpenCV, 10x libblur, 30x imageproc.
    --markdown FILE writes the same tables as Markdown, with the machine, date and commit.
@@ -43,11 +44,18 @@ PEERS = ROOT / "bench" / "peers"
 PHOTO = ROOT / "tests" / "data" / "astronaut.png"
 
 FORMATS = ["gray-u8", "rgb-u8", "gray-f32", "rgb-f32"]
-DIAMETERS = [5, 7]
-SIGMA_SPACE = 1.5
+DIAMETERS = [3, 5, 7, 9, 15, 25]
+# Windows wider than this run on the --large-size frame: their peers are slow enough that a
+# 4K frame takes minutes per case.
+LARGE_D = 9
 # In u8 units; f32 frames, in 0..1, get it divided by 255.
 SIGMA_COLOR = 25.0
 TARGETS = {"opencv": 2.0, "libblur": 10.0, "imageproc": 30.0}
+
+
+def sigma_space(d: int) -> float:
+    """σs = d / 3: the window's edge is 1.5 σs from its centre."""
+    return d / 3
 
 
 def sigma_color(fmt: str) -> float:
@@ -88,20 +96,20 @@ def median_mpix(times: list[float], pixels: int) -> float:
     return pixels / statistics.median(times) / 1e6
 
 
-def time_opencv(paths, threads: list[int], runs: int) -> list[dict]:
+def time_opencv(frames_by_d, diameters: list[int], threads: list[int], runs: int) -> list[dict]:
     out = []
     for use_ipp, path in ((True, "ipp"), (False, "own")):
         cv2.ipp.setUseIPP(use_ipp)
         for fmt in FORMATS:
-            src = load(paths, fmt)
-            dst = np.empty_like(src)
-            for d in DIAMETERS:
+            for d in diameters:
+                src = load(frames_by_d[d][1], fmt)
+                dst = np.empty_like(src)
                 for n in threads:
                     cv2.setNumThreads(n)
                     times = []
                     for i in range(runs + 1):
                         start = time.perf_counter()
-                        cv2.bilateralFilter(src, d, sigma_color(fmt), SIGMA_SPACE, dst=dst)
+                        cv2.bilateralFilter(src, d, sigma_color(fmt), sigma_space(d), dst=dst)
                         if i > 0:
                             times.append(time.perf_counter() - start)
                     pixels = src.shape[0] * src.shape[1]
@@ -113,13 +121,15 @@ def time_opencv(paths, threads: list[int], runs: int) -> list[dict]:
     return out
 
 
-def time_ours(cli: Path, paths, size, threads: list[int], runs: int) -> list[dict]:
+def time_ours(cli: Path, frames_by_d, diameters: list[int], threads: list[int],
+              runs: int) -> list[dict]:
     out = []
     for fmt in FORMATS:
-        for d in DIAMETERS:
+        for d in diameters:
+            size, paths = frames_by_d[d]
             stdout = run([
                 cli, "bench", "--json", "--preset", "opencv", "-d", str(d),
-                "--sigma-color", repr(sigma_color(fmt)), "--sigma-space", repr(SIGMA_SPACE),
+                "--sigma-color", repr(sigma_color(fmt)), "--sigma-space", repr(sigma_space(d)),
                 "--threads", ",".join(map(str, threads)), "--runs", str(runs),
                 "--size", f"{size[0]}x{size[1]}", "--format", fmt,
                 "--input", paths[fmt.split("-")[0]],
@@ -153,8 +163,9 @@ def fmt_ratio(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}x"
 
 
-def opencv_table(results: list[dict], threads: list[int]) -> tuple[list[str], list[list[str]]]:
-    head = ["format", "d", "threads", "OpenCV (IPP)", "OpenCV (own code)", "bilateral",
+def opencv_table(results: list[dict], frames_by_d, diameters: list[int],
+                 threads: list[int]) -> tuple[list[str], list[list[str]]]:
+    head = ["format", "d", "frame", "threads", "OpenCV (IPP)", "OpenCV (own code)", "bilateral",
             "bilateral / faster OpenCV", "target"]
     rows = []
 
@@ -163,7 +174,8 @@ def opencv_table(results: list[dict], threads: list[int]) -> tuple[list[str], li
                      if all(r.get(k) == v for k, v in want.items())), None)
 
     for fmt in FORMATS:
-        for d in DIAMETERS:
+        for d in diameters:
+            frame = "x".join(map(str, frames_by_d[d][0]))
             for n in threads:
                 ipp = pick(library="opencv", path="ipp", format=fmt, d=d, threads=n)
                 own = pick(library="opencv", path="own", format=fmt, d=d, threads=n)
@@ -171,7 +183,7 @@ def opencv_table(results: list[dict], threads: list[int]) -> tuple[list[str], li
                 # Against whichever of OpenCV's paths is faster here: a user may switch IPP off.
                 best = max((x for x in (ipp, own) if x), default=None)
                 ratio = ours / best if ours and best else None
-                rows.append([fmt, str(d), str(n), fmt_num(ipp), fmt_num(own), fmt_num(ours),
+                rows.append([fmt, str(d), frame, str(n), fmt_num(ipp), fmt_num(own), fmt_num(ours),
                              fmt_ratio(ratio), verdict(ratio, TARGETS["opencv"])])
     return head, rows
 
@@ -200,8 +212,8 @@ def peers_table(results: list[dict], threads: list[int]) -> tuple[list[str], lis
 
 
 def numeric(column: int, head: list[str]) -> bool:
-    """Figures are right-aligned: all columns but the first three and the verdict."""
-    return 3 <= column < len(head) - 1
+    """Figures are right-aligned: all columns but the labels and the verdict."""
+    return head[column] not in ("format", "d", "frame", "threads", "peer", "target")
 
 
 def text_table(head: list[str], rows: list[list[str]]) -> str:
@@ -255,7 +267,8 @@ def header(args, backend: str) -> str:
         f"{' with uncommitted changes' if dirty else ''}.\n"
         f"OpenCV {cv2.__version__} (IPP {'on' if cv2.ipp.useIPP() else 'absent'}), "
         f"{peer_versions()}; bilateral backend {backend}. "
-        f"{args.size} frame, median of {args.runs} runs after one warm-up, Mpix/s."
+        f"σc = 25 (25/255 for f32), σs = d / 3. Median of {args.runs} runs after one warm-up, "
+        "Mpix/s."
     )
 
 
@@ -263,13 +276,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per case [5]")
     parser.add_argument("--threads", default="1,2", help="thread counts, comma separated [1,2]")
-    parser.add_argument("--size", default="3840x2160", help="frame size WxH [3840x2160]")
+    parser.add_argument("--size", default="3840x2160",
+                        help=f"frame size WxH for d <= {LARGE_D} and the peers [3840x2160]")
+    parser.add_argument("--large-size", default="1280x720",
+                        help=f"frame size WxH for d > {LARGE_D} [1280x720]")
+    parser.add_argument("-d", "--diameters", default=",".join(map(str, DIAMETERS)),
+                        help="window diameters, comma separated [3,5,7,9,15,25]")
     parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
     parser.add_argument("--no-build", action="store_true", help="use the binaries as built")
     parser.add_argument("--skip-peers", action="store_true", help="OpenCV and this crate only")
     args = parser.parse_args()
     threads = [int(n) for n in args.threads.split(",")]
-    size = tuple(int(v) for v in args.size.lower().split("x"))
+    diameters = [int(d) for d in args.diameters.split(",")]
+    size, large = (tuple(int(v) for v in s.lower().split("x"))
+                   for s in (args.size, args.large_size))
 
     if args.no_build:
         cli = ROOT / "target" / "release" / "bilateral"
@@ -277,15 +297,21 @@ def main() -> None:
     else:
         cli, peers = build()
     with tempfile.TemporaryDirectory() as tmp:
-        paths = frames(size, Path(tmp))
-        results = time_opencv(paths, threads, args.runs)
-        results += time_ours(cli, paths, size, threads, args.runs)
+        by_size = {}
+        for s in {size, large}:
+            directory = Path(tmp) / "x".join(map(str, s))
+            directory.mkdir()
+            by_size[s] = frames(s, directory)
+        frames_by_d = {d: (s, by_size[s])
+                       for d, s in ((d, large if d > LARGE_D else size) for d in diameters)}
+        results = time_opencv(frames_by_d, diameters, threads, args.runs)
+        results += time_ours(cli, frames_by_d, diameters, threads, args.runs)
         if not args.skip_peers:
-            results += time_peers(peers, paths, threads, args.runs)
+            results += time_peers(peers, by_size[size], threads, args.runs)
 
     backend = next((r["backend"] for r in results if "backend" in r), "?")
     sections = [("OpenCV, `--preset opencv` (disc window, L1 colour distance, reflect-101)",
-                 opencv_table(results, threads))]
+                 opencv_table(results, frames_by_d, diameters, threads))]
     if not args.skip_peers:
         sections.append(("imageproc and libblur, each on its own semantics (25-tap square, "
                          "r = 2, σs = 1.5, σr = 25)", peers_table(results, threads)))
