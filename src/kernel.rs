@@ -218,19 +218,19 @@ pub(crate) trait Weights: Copy {
         xs: &[usize; U],
     ) -> ([V; U], [[V; NC]; U]);
 
-    /// The weight of `tap` at column `x`, whose differences are `d`, with the spatial term
-    /// `s` and range factor `nb` splatted.
+    /// The weights of `tap` at each column of `xs`, whose differences are `d`, with the
+    /// spatial term `s` and range factor `nb` splatted.
     ///
     /// # Safety
     /// As for [`Weights::start`].
-    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
         &self,
         tap: &TapAt,
-        d: &[V; NC],
+        d: &[[V; NC]; U],
         nb: V,
         s: V,
-        x: usize,
-    ) -> V;
+        xs: &[usize; U],
+    ) -> [V; U];
 }
 
 /// Every weight computed where it is used.
@@ -293,16 +293,16 @@ impl Weights for InPlace {
     }
 
     #[inline(always)]
-    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
         &self,
         _tap: &TapAt,
-        d: &[V; NC],
+        d: &[[V; NC]; U],
         nb: V,
         s: V,
-        _x: usize,
-    ) -> V {
+        _xs: &[usize; U],
+    ) -> [V; U] {
         // SAFETY: forwarded from the caller.
-        unsafe { weight::<V, NC, L1>(d, nb, s) }
+        unsafe { weight_each::<V, NC, L1, U>(d, nb, s) }
     }
 }
 
@@ -322,16 +322,17 @@ impl Weights for Shared<'_> {
     }
 
     #[inline(always)]
-    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
         &self,
         tap: &TapAt,
-        _d: &[V; NC],
+        _d: &[[V; NC]; U],
         _nb: V,
         _s: V,
-        x: usize,
-    ) -> V {
-        // SAFETY: `covers` holds (contract): `tap.weight_at + x + N` is inside the ring.
-        unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + x)) }
+        xs: &[usize; U],
+    ) -> [V; U] {
+        // SAFETY: `covers` holds (contract): `tap.weight_at + x + N` is inside the ring for
+        // each x of xs.
+        xs.map(|x| unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + x)) })
     }
 }
 
@@ -360,16 +361,16 @@ impl Weights for FromSums<'_> {
     }
 
     #[inline(always)]
-    unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(
+    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
         &self,
         tap: &TapAt,
-        d: &[V; NC],
+        d: &[[V; NC]; U],
         nb: V,
         s: V,
-        x: usize,
-    ) -> V {
+        xs: &[usize; U],
+    ) -> [V; U] {
         // SAFETY: forwarded from the caller.
-        unsafe { self.weights.weight::<V, NC, L1>(tap, d, nb, s, x) }
+        unsafe { self.weights.weights::<V, NC, L1, U>(tap, d, nb, s, xs) }
     }
 }
 
@@ -500,23 +501,30 @@ unsafe fn accumulate<V: Lanes, const NC: usize>(
     }
 }
 
-/// The weight `2^(s + b·D²)` of one tap from its differences `d`.
+/// The weights `2^(s + b·D²)` of one tap at `U` vectors of pixels from their differences
+/// `d`, computed step by step across the vectors (see [`exp2`]).
 ///
 /// # Safety
 /// `V`'s features must be available.
 #[inline(always)]
-unsafe fn weight<V: Lanes, const NC: usize, const L1: bool>(d: &[V; NC], nb: V, s: V) -> V {
+unsafe fn weight_each<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+    d: &[[V; NC]; U],
+    nb: V,
+    s: V,
+) -> [V; U] {
     // SAFETY: forwarded from the caller.
     unsafe {
-        let dist2 = if L1 && NC > 1 {
-            let l1 = d[1..].iter().fold(d[0].abs(), |a, dc| a.add(dc.abs()));
-            l1.mul(l1)
+        let dist2: [V; U] = if L1 && NC > 1 {
+            let l1 = (1..NC).fold(d.map(|d| d[0].abs()), |a, c| {
+                std::array::from_fn(|u| a[u].add(d[u][c].abs()))
+            });
+            l1.map(|l1| l1.mul(l1))
         } else {
-            d[1..]
-                .iter()
-                .fold(d[0].mul(d[0]), |a, dc| dc.mul_add(*dc, a))
+            (1..NC).fold(d.map(|d| d[0].mul(d[0])), |a, c| {
+                std::array::from_fn(|u| d[u][c].mul_add(d[u][c], a[u]))
+            })
         };
-        exp2(dist2.mul_add(nb, s))
+        exp2(dist2.map(|x| x.mul_add(nb, s)))
     }
 }
 
@@ -567,10 +575,11 @@ pub(crate) unsafe fn filter_row<
             let (mut sum_w, mut sum_wd) = weights.start::<V, NC, U>(&xs);
             for tap in row.taps {
                 let s = V::splat(tap.log2_spatial);
+                let d: [[V; NC]; U] =
+                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                let w = weights.weights::<V, NC, L1, U>(tap, &d, nb, s, &xs);
                 for u in 0..U {
-                    let d = differences(row, tap.at, &centre[u], xs[u]);
-                    let w = weights.weight::<V, NC, L1>(tap, &d, nb, s, xs[u]);
-                    accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
+                    accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
                 }
             }
             for u in 0..U {
@@ -623,12 +632,13 @@ pub(crate) unsafe fn weigh_row<
             let mut sum_wd = [[V::splat(0.0); NC]; U];
             for (k, tap) in row.taps.iter().enumerate() {
                 let s = V::splat(tap.log2_spatial);
+                let d: [[V; NC]; U] =
+                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                let w = weight_each::<V, NC, L1, U>(&d, nb, s);
                 for u in 0..U {
-                    let d = differences(row, tap.at, &centre[u], xs[u]);
-                    let w = weight::<V, NC, L1>(&d, nb, s);
-                    w.store(out.add(k * stride + tap.weight_at + xs[u]));
+                    w[u].store(out.add(k * stride + tap.weight_at + xs[u]));
                     if S::KEEPS {
-                        accumulate(&mut sum_w[u], &mut sum_wd[u], w, d);
+                        accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
                     }
                 }
             }

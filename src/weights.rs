@@ -103,33 +103,38 @@ pub(crate) const fn exp2_poly(table_bits: u32) -> &'static [f32] {
     }
 }
 
-/// `2^x` for `x ≤ 0`, as described in the module documentation.
+/// `2^x` for `x ≤ 0` in each of `U` vectors, as described in the module documentation.
+/// Computed step by step across the vectors: their `U` dependency chains then sit side by
+/// side in the instruction stream, so that a core whose scheduler holds few waiting operations
+/// (Zen 2's) still finds independent work at every step. Each vector's operations are the same
+/// whatever `U`, so are its bits.
 ///
 /// # Safety
 /// `V`'s CPU features must be available.
 #[inline(always)]
-pub(crate) unsafe fn exp2<V: Lanes>(x: V) -> V {
+pub(crate) unsafe fn exp2<V: Lanes, const U: usize>(x: [V; U]) -> [V; U] {
     let magic = 1.5 * (1u32 << (23 - V::TABLE_BITS)) as f32;
     let poly = const { exp2_poly(V::TABLE_BITS) };
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        let e = x.add(V::splat(magic));
-        let t = e.sub(V::splat(magic));
-        let r = x.sub(t);
+        let e = x.map(|x| x.add(V::splat(magic)));
+        let t = e.map(|e| e.sub(V::splat(magic)));
+        let r: [V; U] = std::array::from_fn(|u| x[u].sub(t[u]));
         let (&last, rest) = poly.split_last().expect("a polynomial has coefficients");
-        let q = rest
-            .iter()
-            .rev()
-            .fold(V::splat(last), |q, &c| q.mul_add(r, V::splat(c)));
-        let (table, table_r) = if V::TABLE_BITS == 0 {
-            (V::splat(1.0), r)
+        let q = rest.iter().rev().fold([V::splat(last); U], |q, &c| {
+            std::array::from_fn(|u| q[u].mul_add(r[u], V::splat(c)))
+        });
+        let (table, table_r): ([V; U], [V; U]) = if V::TABLE_BITS == 0 {
+            ([V::splat(1.0); U], r)
         } else {
-            let table = V::exp2_table(e);
-            (table, table.mul(r))
+            let table = e.map(|e| V::exp2_table(e));
+            (table, std::array::from_fn(|u| table[u].mul(r[u])))
         };
-        table_r
-            .mul_add(q, table)
-            .scale_exp2(t, e, x, V::splat(EXP2_MIN))
+        std::array::from_fn(|u| {
+            table_r[u]
+                .mul_add(q[u], table[u])
+                .scale_exp2(t[u], e[u], x[u], V::splat(EXP2_MIN))
+        })
     }
 }
 
