@@ -32,7 +32,8 @@
 //!    loads the weight of a backward tap `-o` at `p` from where pixel `p - o` stored its forward
 //!    tap `o`. The weight is computed from the same operands either way (`(-d)² = d²` exactly),
 //!    so the result is bit for bit the one of computing every weight in place (which the
-//!    kernel still does for large windows, whose weight ring would not fit in cache); the sums
+//!    kernel still does for the largest windows, whose weight ring would not fit in cache
+//!    even for narrow blocks of columns); the sums
 //!    run over the taps in the same order in both, the forward taps first. [`filter_row`]
 //!    reads its weights through a [`Weights`] mode: [`InPlace`] or [`Shared`].
 //! 8. [`weigh_row`] can also take the sums over the forward taps as it weighs them
@@ -205,6 +206,10 @@ impl<'a> RowInput<'a> {
 /// - [`FromSums`]: as [`Shared`], starting from the sums over the forward taps that
 ///   [`weigh_row`] kept, with the row's taps the backward ones only (trick 8).
 pub(crate) trait Weights: Copy {
+    /// Whether the weights are read from rows of weights, one per tap, so that
+    /// [`filter_row`] takes the taps a chunk at a time (see [`TAPS_PER_SWEEP`]).
+    const SWEEPS: bool;
+
     /// Whether every load the mode makes for `row`'s taps over `NC` channels stays inside
     /// its buffers.
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool;
@@ -276,9 +281,32 @@ impl Sums<'_> {
     fn covers(&self, columns: usize, channels: usize) -> bool {
         sums_fit(self.data.len(), self.stride, columns, channels)
     }
+
+    /// The sums of `NC` channels at the `N` columns from each of `xs`.
+    ///
+    /// # Safety
+    /// `V`'s features must be available and `covers` holds for `NC` channels and columns past
+    /// each `x + N`.
+    #[inline(always)]
+    unsafe fn load<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
+        let sums = self.data.as_ptr();
+        let stride = self.stride;
+        // SAFETY: forwarded from the caller: NC + 1 sums of N columns from each x.
+        unsafe {
+            (
+                xs.map(|x| V::load(sums.add(x))),
+                xs.map(|x| std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + x)))),
+            )
+        }
+    }
 }
 
 impl Weights for InPlace {
+    const SWEEPS: bool = false;
+
     fn covers(&self, _row: &RowInput<'_>, _channels: usize) -> bool {
         true
     }
@@ -307,6 +335,8 @@ impl Weights for InPlace {
 }
 
 impl Weights for Shared<'_> {
+    const SWEEPS: bool = true;
+
     fn covers(&self, row: &RowInput<'_>, _channels: usize) -> bool {
         let last = row.taps.iter().map(|t| t.weight_at).max().unwrap_or(0);
         last + row.columns <= self.ring.len()
@@ -337,6 +367,8 @@ impl Weights for Shared<'_> {
 }
 
 impl Weights for FromSums<'_> {
+    const SWEEPS: bool = true;
+
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
         self.weights.covers(row, channels) && self.sums.covers(row.columns, channels)
     }
@@ -346,18 +378,8 @@ impl Weights for FromSums<'_> {
         &self,
         xs: &[usize; U],
     ) -> ([V; U], [[V; NC]; U]) {
-        let sums = self.sums.data.as_ptr();
-        let stride = self.sums.stride;
-        // SAFETY: `covers` holds for NC channels (contract): NC + 1 sums of N columns from
-        // each x.
-        unsafe {
-            (
-                std::array::from_fn(|u| V::load(sums.add(xs[u]))),
-                std::array::from_fn(|u| {
-                    std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + xs[u])))
-                }),
-            )
-        }
+        // SAFETY: `covers` holds for NC channels (contract).
+        unsafe { self.sums.load(xs) }
     }
 
     #[inline(always)]
@@ -413,6 +435,15 @@ pub(crate) trait KeptSums {
     /// # Safety
     /// `V`'s features must be available, `covers` holds and `x + N ≤ columns`.
     unsafe fn store<V: Lanes, const NC: usize>(&mut self, x: usize, sum_w: V, sum_wd: [V; NC]);
+
+    /// The sums of the `N` columns from each of `xs`, as stored.
+    ///
+    /// # Safety
+    /// As for [`KeptSums::store`], and `KEEPS`.
+    unsafe fn load<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]);
 }
 
 /// The sums are not kept.
@@ -428,6 +459,13 @@ impl KeptSums for NoSums {
 
     #[inline(always)]
     unsafe fn store<V: Lanes, const NC: usize>(&mut self, _x: usize, _w: V, _wd: [V; NC]) {}
+
+    unsafe fn load<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        _xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
+        unreachable!("no sums are kept")
+    }
 }
 
 impl KeptSums for SumsMut<'_> {
@@ -446,6 +484,21 @@ impl KeptSums for SumsMut<'_> {
             for (c, wd) in sum_wd.iter().enumerate() {
                 wd.store(sums.add((c + 1) * self.stride + x));
             }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn load<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
+        // SAFETY: as in `store`.
+        unsafe {
+            Sums {
+                data: self.data,
+                stride: self.stride,
+            }
+            .load(xs)
         }
     }
 }
@@ -528,17 +581,27 @@ unsafe fn weight_each<V: Lanes, const NC: usize, const L1: bool, const U: usize>
     }
 }
 
+/// Taps one sweep over a row's columns takes, at most, with weights read from or written to
+/// rows of weights: each tap is a stream of its own, and some hundreds of them (a large window)
+/// evict each other from L1 and outrun the prefetchers between two vectors of a row. A row is
+/// then swept once per chunk of taps, its sums kept in memory between chunks: each pixel still
+/// adds its taps in the same order, so the bits do not change.
+const TAPS_PER_SWEEP: usize = 24;
+
 /// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane, `U`
 /// vectors of pixels at a time, with the taps' weights from `weights`. Each result is the
 /// weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
+/// Where the weights are read from rows ([`Weights::SWEEPS`]), the taps are taken
+/// [`TAPS_PER_SWEEP`] at a time, with the sums between sweeps in `out`, as [`Sums`] lays
+/// them out: `out` then holds `NC + 1` planes, the last one working space.
 ///
 /// # Safety
 /// `V`'s CPU features must be available, `V::N * U` must divide [`LANE_MULTIPLE`], `row`
 /// must have been built for at least `NC` channels, and `weights` must cover it.
 ///
 /// # Panics
-/// If `out` holds fewer than `NC * row.columns` values.
+/// If `out` holds fewer than `(NC + 1) * row.columns` values.
 #[inline(always)]
 pub(crate) unsafe fn filter_row<
     V: Lanes,
@@ -554,41 +617,65 @@ pub(crate) unsafe fn filter_row<
     debug_assert_eq!(row.columns % (V::N * U), 0);
     debug_assert!(weights.covers(row, NC));
     let columns = row.columns;
-    let out = &mut out[..NC * columns];
+    let out = &mut out[..(NC + 1) * columns];
+    let per_sweep = if W::SWEEPS {
+        TAPS_PER_SWEEP
+    } else {
+        usize::MAX
+    };
+    let sweeps = row.taps.len().div_ceil(per_sweep).max(1);
     // SAFETY: V's features are available (contract). Every load below reads N values at
     // `base + c·channel_stride + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns,
     // which RowInput::new proved to lie in the ring; `weights` covers the row (contract);
-    // stores go to out[c·columns + x .. + N], inside the slice just cut to NC·columns.
+    // results and sums go to and come from out[c·columns + x .. + N] with c ≤ NC, inside the
+    // slice just cut to (NC + 1)·columns.
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        // Bytes of the next rows to ask for per column filtered, and how far they were.
-        let read_step = row.next_read.len.div_ceil(columns);
-        let write_step = row.next_write.len.div_ceil(columns);
-        let (mut read_at, mut write_at) = (0, 0);
-        let mut x0 = 0;
-        while x0 < columns {
-            let x1 = x0 + V::N * U;
-            row.next_read.ask(&mut read_at, x1 * read_step);
-            row.next_write.ask(&mut write_at, x1 * write_step);
-            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-            let (mut sum_w, mut sum_wd) = weights.start::<V, NC, U>(&xs);
-            for tap in row.taps {
-                let s = V::splat(tap.log2_spatial);
-                let d: [[V; NC]; U] =
-                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
-                let w = weights.weights::<V, NC, L1, U>(tap, &d, nb, s, &xs);
+        let partial = out.as_mut_ptr();
+        for sweep in 0..sweeps {
+            let taps = row.taps.chunks(per_sweep).nth(sweep).unwrap_or_default();
+            let (first, last) = (sweep == 0, sweep + 1 == sweeps);
+            // Bytes of the next rows to ask for per column filtered, and how far they were.
+            let read_step = row.next_read.len.div_ceil(columns);
+            let write_step = row.next_write.len.div_ceil(columns);
+            let (mut read_at, mut write_at) = (0, 0);
+            let mut x0 = 0;
+            while x0 < columns {
+                let x1 = x0 + V::N * U;
+                if last {
+                    row.next_read.ask(&mut read_at, x1 * read_step);
+                    row.next_write.ask(&mut write_at, x1 * write_step);
+                }
+                let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
+                let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+                let (mut sum_w, mut sum_wd) = if first {
+                    weights.start::<V, NC, U>(&xs)
+                } else {
+                    (
+                        xs.map(|x| V::load(partial.add(NC * columns + x))),
+                        xs.map(|x| std::array::from_fn(|c| V::load(partial.add(c * columns + x)))),
+                    )
+                };
+                for tap in taps {
+                    let s = V::splat(tap.log2_spatial);
+                    let d: [[V; NC]; U] =
+                        std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                    let w = weights.weights::<V, NC, L1, U>(tap, &d, nb, s, &xs);
+                    for u in 0..U {
+                        accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+                    }
+                }
                 for u in 0..U {
-                    accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+                    for (c, wd) in sum_wd[u].iter().enumerate() {
+                        let at = partial.add(c * columns + xs[u]);
+                        if last { wd.div(sum_w[u]) } else { *wd }.store(at);
+                    }
+                    if !last {
+                        sum_w[u].store(partial.add(NC * columns + xs[u]));
+                    }
                 }
+                x0 = x1;
             }
-            for u in 0..U {
-                for (c, wd) in sum_wd[u].iter().enumerate() {
-                    wd.div(sum_w[u])
-                        .store(out.as_mut_ptr().add(c * columns + xs[u]));
-                }
-            }
-            x0 = x1;
         }
     }
 }
@@ -597,7 +684,8 @@ pub(crate) unsafe fn filter_row<
 /// `columns` pixels from the centre go to `out` (see [`WeightRows`]), the tap's `weight_at`
 /// moving them within their row. Each weight is the one [`filter_row`] would compute for that
 /// pixel and tap. With [`SumsMut`], the sums [`filter_row`] would have over these taps go there
-/// too (see [`Sums`]).
+/// too (see [`Sums`]). The taps are taken [`TAPS_PER_SWEEP`] at a time, as [`filter_row`]
+/// takes them, the sums kept between sweeps where they go.
 ///
 /// # Safety
 /// As for [`filter_row`] with [`InPlace`] weights; `out` and `sums` must cover the row.
@@ -620,34 +708,41 @@ pub(crate) unsafe fn weigh_row<
     let out = out.data.as_mut_ptr();
     // SAFETY: V's features are available (contract); loads as in filter_row, which
     // RowInput::new proved to lie in the ring; stores go to out[k·stride + weight_at + x .. + N]
-    // with k < taps and x + N ≤ columns, which `out` covers (contract), and to the sums, which
-    // cover NC channels (contract).
+    // with k < taps and x + N ≤ columns, which `out` covers (contract), and to and from the
+    // sums, which cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        let mut x0 = 0;
-        while x0 < columns {
-            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-            let mut sum_w = [V::splat(1.0); U];
-            let mut sum_wd = [[V::splat(0.0); NC]; U];
-            for (k, tap) in row.taps.iter().enumerate() {
-                let s = V::splat(tap.log2_spatial);
-                let d: [[V; NC]; U] =
-                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
-                let w = weight_each::<V, NC, L1, U>(&d, nb, s);
-                for u in 0..U {
-                    w[u].store(out.add(k * stride + tap.weight_at + xs[u]));
-                    if S::KEEPS {
-                        accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+        for (sweep, taps) in row.taps.chunks(TAPS_PER_SWEEP).enumerate() {
+            let first_tap = sweep * TAPS_PER_SWEEP;
+            let mut x0 = 0;
+            while x0 < columns {
+                let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
+                let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+                let (mut sum_w, mut sum_wd) = if S::KEEPS && sweep > 0 {
+                    sums.load::<V, NC, U>(&xs)
+                } else {
+                    ([V::splat(1.0); U], [[V::splat(0.0); NC]; U])
+                };
+                for (k, tap) in taps.iter().enumerate() {
+                    let k = first_tap + k;
+                    let s = V::splat(tap.log2_spatial);
+                    let d: [[V; NC]; U] =
+                        std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                    let w = weight_each::<V, NC, L1, U>(&d, nb, s);
+                    for u in 0..U {
+                        w[u].store(out.add(k * stride + tap.weight_at + xs[u]));
+                        if S::KEEPS {
+                            accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+                        }
                     }
                 }
-            }
-            if S::KEEPS {
-                for u in 0..U {
-                    sums.store(xs[u], sum_w[u], sum_wd[u]);
+                if S::KEEPS {
+                    for u in 0..U {
+                        sums.store(xs[u], sum_w[u], sum_wd[u]);
+                    }
                 }
+                x0 += V::N * U;
             }
-            x0 += V::N * U;
         }
     }
 }

@@ -62,8 +62,9 @@ pub enum Border {
 /// window (`dy > 0`, or `dy = 0` and `dx > 0`) once per pixel, into a ring of `r + 1` rows of
 /// weights per tile, and both pixels of each pair read them. That ring holds
 /// `(r + 1) · taps / 2 · width` weights; where it would pass a budget of a few MiB per tile
-/// (at 3840 columns, from radius 5), the filter computes the weights in place whatever the
-/// mode asked for.
+/// (at 3840 columns, from radius 5) a tile filters narrower blocks of columns one after the
+/// other, and where even blocks of `max(4r, 64)` columns would pass it (beyond radius 14 for
+/// the square window, 16 for the disc) the filter computes the weights in place whatever the mode asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WeightMode {

@@ -4,7 +4,7 @@
 mod common;
 
 use bilateral::oracle::reference;
-use bilateral::{ColorDistance, ImageView, Layout, Params, Sample};
+use bilateral::{ColorDistance, ImageView, Layout, Params, Sample, Window};
 use common::{Diff, backends_and_modes, compare, photo};
 
 const PHOTOS: [&str; 4] = ["astronaut.png", "camera.png", "chelsea.png", "coffee.png"];
@@ -125,5 +125,27 @@ fn threads_and_tile_heights_give_identical_bytes() {
                 "{backend} {mode}: {threads} threads, tile {tile}"
             );
         }
+    }
+}
+
+/// Windows so large that a whole row's shared weights would pass the tile's budget, so that
+/// blocks of columns share them: every backend and mode against the oracle on a band of a
+/// photo, in u8 and f32.
+#[test]
+fn large_windows_match_oracle() {
+    let rgb = photo("astronaut.png");
+    let (w, h) = (rgb.width() as usize, 40);
+    let layout = Layout::packed(w, h, 3);
+    let u8s = rgb.into_raw()[..w * h * 3].to_vec();
+    let f32s: Vec<f32> = u8s.iter().map(|&v| f32::from(v) / 255.0).collect();
+    for (r, window) in [(12, Window::Disc), (9, Window::Square)] {
+        let p = Params::new()
+            .radius(r)
+            .sigma_space(r as f64 / 2.0)
+            .window(window)
+            .distance(ColorDistance::L1);
+        let d8 = check(&u8s, layout, &p.clone().sigma_range(30.0));
+        let d32 = check(&f32s, layout, &p.clone().sigma_range(30.0 / 255.0));
+        eprintln!("r = {r} {window:?}: u8 {d8:?}\n  f32 {d32:?}");
     }
 }

@@ -1,16 +1,15 @@
 //! Where a tile keeps what it works on, as small values whose methods do the address
-//! arithmetic: which channels each kernel call filters ([`Channels`]), the columns of a row
-//! ([`Columns`]), the ring of converted input rows ([`RowRing`]), the window's taps in the
+//! arithmetic: which channels each kernel call filters ([`Channels`]), the blocks of columns a
+//! tile filters one after the other ([`Blocks`]), the columns of a block ([`Columns`]), the ring of converted input rows ([`RowRing`]), the window's taps in the
 //! order the sums take them ([`Taps`]), and the ring of weights computed ahead with where each
 //! tap reads its weight ([`WeightRing`]).
 #![forbid(unsafe_code)]
 
 use std::ops::Range;
 
-use crate::border::fold;
 use crate::kernel::LANE_MULTIPLE;
 use crate::weights::EXP2_MIN;
-use crate::{Border, ColorDistance, Window};
+use crate::{ColorDistance, Window};
 
 /// `f32`s in 64 bytes, the widest vector and a cache line.
 pub(super) const ALIGN: usize = 16;
@@ -52,17 +51,17 @@ impl Channels {
     }
 }
 
-/// The columns of a row, as the kernel computes them.
+/// The columns of a block (see [`Blocks`]), as the kernel computes them.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
-    /// The image's width.
+    /// Image columns in the block.
     pub width: usize,
     /// Columns filtered: the width rounded up to [`LANE_MULTIPLE`].
     pub computed: usize,
-    /// Columns left of image column 0 whose weights are computed ahead: `r` rounded up to
+    /// Columns left of the block's column 0 whose weights are computed ahead: `r` rounded up to
     /// [`ALIGN`], so that the weights of column 0 are aligned too.
     pub ahead: usize,
-    /// Columns whose weights are computed ahead, from image column `-ahead` up to column
+    /// Columns whose weights are computed ahead, from the block's column `-ahead` up to column
     /// `computed + r`, rounded up to [`LANE_MULTIPLE`].
     pub weighed: usize,
 }
@@ -80,44 +79,119 @@ impl Columns {
     }
 }
 
+/// `y mod n` for every row a pass reaches, `[-2r, height + 2r)`, from a table: each row's
+/// set-up takes it for every tap of the window, and at hundreds of taps (and a set-up per
+/// block of columns) a division each cost more than the rest of the set-up.
+#[derive(Debug, Clone)]
+struct RowsMod {
+    first: isize,
+    table: Vec<u32>,
+}
+
+impl RowsMod {
+    fn new(n: usize, radius: usize, height: usize) -> Self {
+        let first = -2 * radius as isize;
+        let table = (first..(height + 2 * radius) as isize)
+            .map(|y| y.rem_euclid(n as isize) as u32)
+            .collect();
+        RowsMod { first, table }
+    }
+
+    #[inline]
+    fn of(&self, y: isize) -> usize {
+        self.table[(y - self.first) as usize] as usize
+    }
+}
+
+/// The image's columns cut into blocks of nearly equal width, which a tile filters one after
+/// the other: a block's weight ring grows with its width (and as `r³`), so that narrower
+/// blocks keep the weights shared within a budget at radii where a whole row's would not fit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Blocks {
+    width: usize,
+    radius: usize,
+    /// Image columns of every block but the last, which may have fewer: a multiple of
+    /// [`LANE_MULTIPLE`].
+    step: usize,
+}
+
+/// One block of columns: where it starts in the image and its columns as the kernel computes
+/// them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Block {
+    /// The image column of the block's column 0.
+    pub x0: usize,
+    pub columns: Columns,
+}
+
+impl Blocks {
+    /// Blocks of at most `widest` columns (at least [`LANE_MULTIPLE`]), as few as that allows,
+    /// of about the same width.
+    pub fn new(width: usize, radius: usize, widest: usize) -> Self {
+        let widest = widest.max(LANE_MULTIPLE);
+        let count = width.div_ceil(widest).max(1);
+        Blocks {
+            width,
+            radius,
+            step: width
+                .div_ceil(count)
+                .next_multiple_of(LANE_MULTIPLE)
+                .min(widest),
+        }
+    }
+
+    /// Blocks.
+    pub fn count(&self) -> usize {
+        self.width.div_ceil(self.step).max(1)
+    }
+
+    /// Block `k`.
+    pub fn get(&self, k: usize) -> Block {
+        let x0 = k * self.step;
+        Block {
+            x0,
+            columns: Columns::new(self.step.min(self.width - x0), self.radius),
+        }
+    }
+
+    /// The columns of the widest block, which every buffer of a tile is sized for.
+    pub fn widest(&self) -> Columns {
+        self.get(0).columns
+    }
+}
+
 /// The ring of the `2r + 1` input rows that an output row reads, each converted to `f32`, split
 /// into one plane per filtered channel and padded by the border rule: on the left, the reach of
 /// the weights computed ahead, and on the right enough for every load. Every plane, and the
-/// column 0 of every plane, starts on a 64-byte boundary.
+/// column 0 of every plane, starts on a 64-byte boundary. Sized for the widest block of columns
+/// (see [`Blocks`]); ring column `j` holds image column `x0 - lead + j` of the block at `x0`.
 #[derive(Debug, Clone)]
 pub(super) struct RowRing {
     /// Slots: `2r + 1`, one per row.
     slots: usize,
+    /// The slot of each row.
+    slot_of: RowsMod,
     /// Planes per slot: one per filtered channel.
     planes: usize,
     /// Planes one kernel call reads.
     per_call: usize,
-    /// Ring columns left of image column 0: `ahead + r` (the reach of a weight computed ahead
-    /// for column `-ahead`) rounded up to [`ALIGN`].
+    /// Ring columns left of the block's column 0: `ahead + r` (the reach of a weight computed
+    /// ahead for column `-ahead`) rounded up to [`ALIGN`].
     pub lead: usize,
     /// Samples per plane: `lead + weighed`.
     pub padded: usize,
-    /// Ring columns outside the image's own columns, with the image column each one reads
-    /// (`None`: the constant border's value).
-    pub edge_columns: Vec<(usize, Option<usize>)>,
 }
 
 impl RowRing {
-    pub fn new(radius: usize, columns: &Columns, channels: &Channels, border: Border) -> Self {
+    pub fn new(radius: usize, height: usize, columns: &Columns, channels: &Channels) -> Self {
         let lead = (columns.ahead + radius).next_multiple_of(ALIGN);
-        let padded = lead + columns.weighed;
-        let width = columns.width;
-        let edge_columns = (0..lead)
-            .chain(lead + width..padded)
-            .map(|j| (j, fold(j as isize - lead as isize, width, border)))
-            .collect();
         RowRing {
             slots: 2 * radius + 1,
+            slot_of: RowsMod::new(2 * radius + 1, radius, height),
             planes: channels.filtered,
             per_call: channels.per_call,
             lead,
-            padded,
-            edge_columns,
+            padded: lead + columns.weighed,
         }
     }
 
@@ -132,18 +206,27 @@ impl RowRing {
         self.slots * self.slot_len()
     }
 
-    /// Where input row `y` (any integer) starts in the ring.
+    /// Where input row `y` (`-2r ≤ y < height + 2r`) starts in the ring.
     #[inline]
     pub fn slot(&self, y: isize) -> usize {
-        y.rem_euclid(self.slots as isize) as usize * self.slot_len()
+        self.slot_of.of(y) * self.slot_len()
     }
 
-    /// Where column `x` (image columns, `x ≥ -lead`) of row `y` starts for group `group`'s
-    /// first channel.
+    /// Where column `x` (the block's columns, `x ≥ -lead`) of row `y` starts for group
+    /// `group`'s first channel.
     #[inline]
     pub fn at(&self, y: isize, group: usize, x: isize) -> usize {
         let column = (self.lead as isize + x) as usize;
         self.slot(y) + group * self.per_call * self.padded + column
+    }
+
+    /// For the block at image column `x0` of an image `width` wide: the image column of ring
+    /// column 0, and the ring columns `[first, end)` that hold image columns (the others are
+    /// outside the image, and the border rule fills them).
+    pub fn image_columns(&self, x0: usize, width: usize) -> (isize, std::ops::Range<usize>) {
+        let origin = x0 as isize - self.lead as isize;
+        let clamp = |j: isize| j.clamp(0, self.padded as isize) as usize;
+        (origin, clamp(-origin)..clamp(width as isize - origin))
     }
 }
 
@@ -236,6 +319,8 @@ struct WeightRead {
 #[derive(Debug, Clone)]
 pub(super) struct WeightRing {
     rows: usize,
+    /// The slot of each row.
+    slot_of: RowsMod,
     groups: usize,
     forward: usize,
     /// Distance between the weight rows of two taps: room for the columns weighed moved by up
@@ -263,6 +348,7 @@ impl WeightRing {
     /// aligned. Either way the same weights are read.
     pub fn new(
         radius: usize,
+        height: usize,
         taps: &Taps,
         columns: &Columns,
         channels: &Channels,
@@ -271,6 +357,10 @@ impl WeightRing {
     ) -> Option<Self> {
         let mut ring = WeightRing {
             rows: radius + 1,
+            slot_of: RowsMod {
+                first: 0,
+                table: Vec::new(),
+            },
             groups: channels.groups(),
             forward: taps.forward,
             stride: (columns.weighed + 2 * columns.ahead).next_multiple_of(LANE_MULTIPLE) + ALIGN,
@@ -283,6 +373,7 @@ impl WeightRing {
         if taps.forward == 0 || ring.len() * size_of::<f32>() > budget {
             return None;
         }
+        ring.slot_of = RowsMod::new(ring.rows, radius, height);
         let forward = &taps.all[..taps.forward];
         ring.reads = taps
             .all
@@ -321,7 +412,7 @@ impl WeightRing {
     /// Where the weights of row `y`'s forward tap `f`, for group `group`, start.
     #[inline]
     pub fn row(&self, y: isize, group: usize, f: usize) -> usize {
-        let slot = y.rem_euclid(self.rows as isize) as usize * self.groups + group;
+        let slot = self.slot_of.of(y) * self.groups + group;
         (slot * self.forward + f) * self.stride
     }
 

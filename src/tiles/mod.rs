@@ -1,6 +1,8 @@
 //! One pass of the filter: row tiles dispatched over rayon, each with a ring of converted rows.
 //!
-//! A tile of output rows `[y0, y1)` keeps a ring of the `2r + 1` input rows its current row
+//! A tile of output rows `[y0, y1)` filters its rows one block of columns after the other
+//! (see [`layout::Blocks`]): the whole width in one block unless the shared weights need
+//! narrower ones. For each block it keeps a ring of the `2r + 1` input rows its current row
 //! reads (see [`layout::RowRing`]); moving to the next output row converts one new input row.
 //! Each row is then filled, weighed, filtered and stored:
 //!
@@ -13,8 +15,12 @@
 //! 4. **store**: the results are interleaved into the output row, a kept alpha copied.
 //!
 //! The weight mode is chosen once per call: the one asked for, else the backend's preferred
-//! shared mode, except that a weight ring larger than [`SHARED_WEIGHTS_BUDGET`] computes
-//! every weight in place. Every mode gives the same bits.
+//! shared mode. A shared mode whose weight ring over the whole width would pass
+//! [`SHARED_WEIGHTS_BUDGET`] cuts the columns into the widest blocks whose ring fits; where
+//! even blocks of `max(4r, 64)` columns would not (beyond radius 14 for the square window,
+//! 16 for the disc), every weight is computed in place: narrower blocks would weigh nearly as
+//! many columns beyond them as in them.
+//! Every mode and block width gives the same bits.
 //!
 //! Scratch is per tile, `O(r · width)` for the rows and at most [`SHARED_WEIGHTS_BUDGET`] for
 //! the weights; nothing proportional to the image is allocated. Every plane, every row of
@@ -30,12 +36,14 @@ use rayon::prelude::*;
 
 use crate::backend::{Compiled, compiled};
 use crate::border::fold;
-use crate::kernel::{FromSums, Prefetch, RowInput, Shared, Sums, SumsMut, TapAt, WeightRows};
+use crate::kernel::{
+    FromSums, LANE_MULTIPLE, Prefetch, RowInput, Shared, Sums, SumsMut, TapAt, WeightRows,
+};
 use crate::params::Resolved;
 use crate::sample::is_valid_value;
 use crate::weights::neg_log2_beta;
 use crate::{Border, ColorDistance, ImageView, ImageViewMut, Sample, WeightMode};
-use layout::{ALIGN, Channels, Columns, RowRing, Taps, WeightRing};
+use layout::{ALIGN, Blocks, Channels, Columns, RowRing, Taps, WeightRing};
 
 /// A sample that is not valid (see [`crate::Error::InvalidSample`]) was met while filtering.
 /// Which one is not said: tiles run in any order, so the caller finds the first in row-major
@@ -71,12 +79,18 @@ impl Weighing {
 
 /// Everything a pass needs, derived once per call from the parameters and the geometry.
 pub(crate) struct Pass<T: Sample> {
+    width: usize,
     height: usize,
     radius: usize,
     border: Border,
     channels: Channels,
+    blocks: Blocks,
+    /// The widest block's columns, which the scratch buffers are sized for.
     columns: Columns,
     ring: RowRing,
+    /// For each block, its ring columns outside the image, with the image column each one
+    /// reads by the border rule (`None`: the constant border's value).
+    edges: Vec<Vec<(usize, Option<usize>)>>,
     taps: Taps,
     weighing: Weighing,
     neg_log2_beta: f32,
@@ -86,9 +100,19 @@ pub(crate) struct Pass<T: Sample> {
 
 impl<T: Sample> Pass<T> {
     pub(crate) fn new(p: &Resolved, width: usize, height: usize, channels: usize) -> Self {
+        Self::with_budget(p, width, height, channels, SHARED_WEIGHTS_BUDGET)
+    }
+
+    /// The pass, with weight rings of at most `budget` bytes per tile.
+    fn with_budget(
+        p: &Resolved,
+        width: usize,
+        height: usize,
+        channels: usize,
+        budget: usize,
+    ) -> Self {
         let r = p.radius;
         let channels = Channels::new(channels, p.filter_alpha, p.distance);
-        let columns = Columns::new(width, r);
         let taps = Taps::new(r, p.window, p.alpha);
         let kernels = compiled(
             p.backend,
@@ -102,27 +126,61 @@ impl<T: Sample> Pass<T> {
             WeightMode::Shared
         };
         let mode = p.weight_mode.unwrap_or(preferred);
-        let ring = |at_reached| {
-            WeightRing::new(
-                r,
-                &taps,
-                &columns,
-                &channels,
-                at_reached,
-                SHARED_WEIGHTS_BUDGET,
-            )
+        // The whole width in one block if its weight ring fits the budget, else the widest
+        // blocks whose ring does, down to blocks so narrow that the columns weighed beyond
+        // them would cost as much as the weights shared.
+        let shared = |at_reached| {
+            let narrowest = (4 * r).max(2 * LANE_MULTIPLE);
+            let mut widest = width.next_multiple_of(LANE_MULTIPLE);
+            loop {
+                let blocks = Blocks::new(width, r, widest);
+                let ring = WeightRing::new(
+                    r,
+                    height,
+                    &taps,
+                    &blocks.widest(),
+                    &channels,
+                    at_reached,
+                    budget,
+                );
+                match ring {
+                    Some(ring) => return Some((blocks, ring)),
+                    None if widest <= narrowest => return None,
+                    None => widest -= LANE_MULTIPLE,
+                }
+            }
         };
-        let weighing = match mode {
-            WeightMode::Shared => ring(false).map_or(Weighing::InPlace, Weighing::Shared),
-            WeightMode::SharedSums => ring(true).map_or(Weighing::InPlace, Weighing::SharedSums),
-            WeightMode::InPlace => Weighing::InPlace,
+        let whole = Blocks::new(width, r, width);
+        let (blocks, weighing) = match mode {
+            WeightMode::Shared => shared(false).map_or((whole, Weighing::InPlace), |(b, ring)| {
+                (b, Weighing::Shared(ring))
+            }),
+            WeightMode::SharedSums => shared(true)
+                .map_or((whole, Weighing::InPlace), |(b, ring)| {
+                    (b, Weighing::SharedSums(ring))
+                }),
+            WeightMode::InPlace => (whole, Weighing::InPlace),
         };
+        let columns = blocks.widest();
+        let ring = RowRing::new(r, height, &columns, &channels);
+        let edges = (0..blocks.count())
+            .map(|k| {
+                let (origin, inside) = ring.image_columns(blocks.get(k).x0, width);
+                (0..inside.start)
+                    .chain(inside.end..ring.padded)
+                    .map(|j| (j, fold(origin + j as isize, width, p.border)))
+                    .collect()
+            })
+            .collect();
         Pass {
+            width,
             height,
             radius: r,
             border: p.border,
-            ring: RowRing::new(r, &columns, &channels, p.border),
+            ring,
+            edges,
             channels,
+            blocks,
             columns,
             taps,
             weighing,
@@ -157,57 +215,67 @@ impl<T: Sample> Pass<T> {
                 |scratch, (tile, out)| {
                     let y0 = tile * rows_per_chunk;
                     let y1 = (y0 + rows_per_chunk).min(self.height);
-                    self.tile(src, y0..y1, out, stride, scratch)
+                    (0..self.blocks.count())
+                        .try_for_each(|k| self.tile(src, y0..y1, k, out, stride, scratch))
                 },
             )
     }
 
-    /// Filters output rows `rows` into `out`, whose rows are `stride` apart.
+    /// Filters the columns of block `k` in output rows `rows` into `out`, whose rows are
+    /// `stride` apart.
     fn tile(
         &self,
         src: &ImageView<'_, T>,
         rows: std::ops::Range<usize>,
+        k: usize,
         out: &mut [T],
         stride: usize,
         scratch: &mut Scratch,
     ) -> Result<(), Rejected> {
+        let block = self.blocks.get(k);
         let r = self.radius as isize;
         let (y0, y1) = (rows.start as isize, rows.end as isize);
         for yy in y0 - r..y0 + r {
-            self.fill(scratch, src, yy)?;
+            self.fill(scratch, src, yy, (k, block.x0))?;
         }
         // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
         // taps that go down k rows or more.
         for k in (1..=r).rev() {
-            self.weigh(y0 - k, k, scratch);
+            self.weigh(y0 - k, k, &block.columns, scratch);
         }
+        let ch = self.channels.count;
+        let samples = block.x0 * ch..(block.x0 + block.columns.width) * ch;
         let out_row = |y: isize| {
             let start = (y - y0) as usize * stride;
-            start..start + self.columns.width * self.channels.count
+            start + samples.start..start + samples.end
         };
         for y in y0..y1 {
-            self.fill(scratch, src, y + r)?;
-            self.weigh(y, 0, scratch);
+            self.fill(scratch, src, y + r, (k, block.x0))?;
+            self.weigh(y, 0, &block.columns, scratch);
             // What this tile reads and writes next, asked for while the row is filtered: the
             // input row the ring takes in, the output row after this one.
             let next = (
-                fold(y + r + 1, self.height, self.border)
-                    .map_or(Prefetch::NONE, |sy| Prefetch::new(src.row(sy))),
+                fold(y + r + 1, self.height, self.border).map_or(Prefetch::NONE, |sy| {
+                    Prefetch::new(&src.row(sy)[samples.clone()])
+                }),
                 out.get(out_row(y + 1))
                     .map_or(Prefetch::NONE, Prefetch::new),
             );
-            self.filter(y, next, scratch);
-            self.store(&mut out[out_row(y)], src.row(y as usize), &scratch.out)?;
+            self.filter(y, next, &block.columns, scratch);
+            let src_row = &src.row(y as usize)[samples.clone()];
+            self.store(&mut out[out_row(y)], src_row, &block.columns, &scratch.out)?;
         }
         Ok(())
     }
 
-    /// Converts input row `yy` (any integer: the border folds it) into its ring slot.
+    /// Converts input row `yy` (any integer: the border folds it) into its ring slot, for
+    /// block `block`, which starts at image column `x0`.
     fn fill(
         &self,
         scratch: &mut Scratch,
         src: &ImageView<'_, T>,
         yy: isize,
+        (block, x0): (usize, usize),
     ) -> Result<(), Rejected> {
         let start = self.ring.slot(yy);
         let slot = &mut scratch.ring[start..start + self.ring.slot_len()];
@@ -215,13 +283,17 @@ impl<T: Sample> Pass<T> {
             slot.fill(self.constant());
             return Ok(());
         };
-        let (padded, lead) = (self.ring.padded, self.ring.lead);
-        if !self.kernels.deinterleave(slot, padded, lead, src.row(sy)) {
+        let row = src.row(sy);
+        let (ch, padded) = (self.channels.count, self.ring.padded);
+        let (origin, inside) = self.ring.image_columns(x0, self.width);
+        let image = |j: usize| (origin + j as isize) as usize * ch;
+        let from = &row[image(inside.start)..image(inside.end)];
+        if !self.kernels.deinterleave(slot, padded, inside.start, from) {
             return Err(Rejected);
         }
-        for plane in slot.chunks_exact_mut(padded) {
-            for &(j, from) in &self.ring.edge_columns {
-                plane[j] = from.map_or(self.constant(), |x| plane[lead + x]);
+        for &(j, x) in &self.edges[block] {
+            for (c, plane) in slot.chunks_exact_mut(padded).enumerate() {
+                plane[j] = x.map_or(self.constant(), |x| row[x * ch + c].to_f32());
             }
         }
         Ok(())
@@ -231,7 +303,7 @@ impl<T: Sample> Pass<T> {
     /// `min_dy` rows or more, for the columns `[-ahead, weighed - ahead)`; with `min_dy = 0`
     /// and [`Weighing::SharedSums`], also the sums over all of them that the filter of row `y`
     /// starts from.
-    fn weigh(&self, y: isize, min_dy: isize, scratch: &mut Scratch) {
+    fn weigh(&self, y: isize, min_dy: isize, columns: &Columns, scratch: &mut Scratch) {
         let Some(weights) = self.weighing.ring() else {
             return;
         };
@@ -240,7 +312,7 @@ impl<T: Sample> Pass<T> {
             return;
         }
         let keeps_sums = min_dy == 0 && matches!(self.weighing, Weighing::SharedSums(_));
-        let ahead = self.columns.ahead as isize;
+        let ahead = columns.ahead as isize;
         for group in 0..self.channels.groups() {
             scratch.forward.clear();
             scratch
@@ -257,7 +329,7 @@ impl<T: Sample> Pass<T> {
                 self.ring.at(y, group, -ahead),
                 &scratch.forward,
                 self.neg_log2_beta,
-                self.columns.weighed,
+                columns.weighed,
             );
             let out = WeightRows {
                 data: &mut scratch.weights[weights.row(y, group, taps.start)..],
@@ -276,7 +348,13 @@ impl<T: Sample> Pass<T> {
 
     /// Filters row `y` into `scratch.out`, one plane per filtered channel, asking for `next`
     /// (the rows to read and write next) while the first group is filtered.
-    fn filter(&self, y: isize, next: (Prefetch<'_>, Prefetch<'_>), scratch: &mut Scratch) {
+    fn filter(
+        &self,
+        y: isize,
+        next: (Prefetch<'_>, Prefetch<'_>),
+        columns: &Columns,
+        scratch: &mut Scratch,
+    ) {
         let Scratch {
             ring,
             out,
@@ -290,7 +368,8 @@ impl<T: Sample> Pass<T> {
             Weighing::SharedSums(_) => self.taps.forward,
             _ => 0,
         };
-        let columns = self.columns.computed;
+        let ahead = columns.ahead;
+        let columns = columns.computed;
         let shared = self.weighing.ring();
         for group in 0..self.channels.groups() {
             let filtered = taps.iter_mut().zip(&self.taps.all).enumerate().skip(first);
@@ -323,7 +402,7 @@ impl<T: Sample> Pass<T> {
                 }
                 Weighing::SharedSums(ring) => {
                     let sums = Sums {
-                        data: &sums[ring.sums_at(group) + self.columns.ahead..],
+                        data: &sums[ring.sums_at(group) + ahead..],
                         stride: ring.sums_stride(),
                     };
                     let weights = Shared { ring: weights };
@@ -337,7 +416,13 @@ impl<T: Sample> Pass<T> {
     /// Writes one row of results: each source sample moved by its mean difference, and a kept
     /// alpha channel copied. [`Rejected`] if a kept alpha sample is not valid: the filtered
     /// channels were checked as they entered the ring, the alpha channel never enters it.
-    fn store(&self, dst: &mut [T], src: &[T], out: &[f32]) -> Result<(), Rejected> {
+    fn store(
+        &self,
+        dst: &mut [T],
+        src: &[T],
+        columns: &Columns,
+        out: &[f32],
+    ) -> Result<(), Rejected> {
         let ch = self.channels.count;
         if T::IS_FLOAT
             && self.channels.filtered < ch
@@ -347,16 +432,17 @@ impl<T: Sample> Pass<T> {
         {
             return Err(Rejected);
         }
-        let planes = &out[..self.channels.filtered * self.columns.computed];
-        self.kernels
-            .interleave(dst, src, planes, self.columns.computed);
+        let planes = &out[..self.channels.filtered * columns.computed];
+        self.kernels.interleave(dst, src, planes, columns.computed);
         Ok(())
     }
 }
 
-/// Weight rings larger than this per tile are not used, to bound the scratch memory: weights
-/// are then computed in place. Sharing wins even from beyond the L2 cache (see
-/// BENCHMARKS.md), but the ring grows as `r³ · width`: at 3840 columns, radii up to 4 share.
+/// Weight rings larger than this per tile are not used, to bound the scratch memory and to
+/// leave each thread its share of a 16 MiB L3 cache on two threads: wider rings measured
+/// faster on one thread and slower on two (see BENCHMARKS.md). The ring grows as
+/// `r³ · columns`, so that at 3840 columns a whole row's fits up to radius 4, and beyond that
+/// the tile cuts its columns into blocks (see [`layout::Blocks`]).
 const SHARED_WEIGHTS_BUDGET: usize = 4 << 20;
 
 /// A zeroed buffer of `f32` whose first element is on a 64-byte boundary.
@@ -392,7 +478,8 @@ impl std::ops::DerefMut for Aligned {
 struct Scratch {
     /// The ring of input rows.
     ring: Aligned,
-    /// One row of results, a plane per filtered channel.
+    /// One row of results, a plane per filtered channel, and one more for the kernel's sums
+    /// between sweeps (see [`crate::kernel::filter_row`]).
     out: Aligned,
     /// Every tap, as the filter of the current row and group reads it.
     taps: Vec<TapAt>,
@@ -414,7 +501,7 @@ impl Scratch {
         };
         Scratch {
             ring: Aligned::zeroed(pass.ring.len()),
-            out: Aligned::zeroed(pass.channels.filtered * pass.columns.computed),
+            out: Aligned::zeroed((pass.channels.filtered + 1) * pass.columns.computed),
             taps: pass
                 .taps
                 .all
@@ -436,7 +523,7 @@ impl Scratch {
 mod tests {
     use proptest::prelude::*;
 
-    use super::Pass;
+    use super::{Pass, SHARED_WEIGHTS_BUDGET};
     use crate::{
         Backend, Border, ColorDistance, ImageView, ImageViewMut, Layout, Params, WeightMode, Window,
     };
@@ -449,7 +536,7 @@ mod tests {
         /// weights computed in place, on every backend; and a forced mode is the one that runs.
         #[test]
         fn every_weight_mode_gives_the_same_bits(
-            w in 1usize..80,
+            w in 1usize..200,
             h in 1usize..12,
             c in 1usize..=4,
             r in 0usize..=5,
@@ -469,6 +556,7 @@ mod tests {
             filter_alpha in any::<bool>(),
             backend in proptest::sample::select(Backend::available()),
             seed in any::<u32>(),
+            budget in prop_oneof![Just(SHARED_WEIGHTS_BUDGET), 0usize..200_000],
         ) {
             let src: Vec<f32> = (0..w * h * c)
                 .map(|i| ((i as u32 ^ seed).wrapping_mul(2_654_435_761) >> 20) as f32 / 64.0)
@@ -491,8 +579,11 @@ mod tests {
                     .tile_height(tile)
                     .resolve::<f32>()
                     .unwrap();
-                let pass = Pass::<f32>::new(&params, w, h, c);
-                prop_assert!(r == 0 || pass.weighing.mode() == mode);
+                let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
+                // A ring over a small budget falls back to weights in place.
+                prop_assert!(
+                    r == 0 || pass.weighing.mode() == mode || budget < SHARED_WEIGHTS_BUDGET
+                );
                 let mut out = vec![0.0f32; src.len()];
                 pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap()).unwrap();
                 match &first {
@@ -500,6 +591,42 @@ mod tests {
                     Some(f) => prop_assert_eq!(f, &bits(&out), "{}", mode),
                 }
             }
+        }
+    }
+
+    /// Where a whole row's weight ring passes the budget, narrower blocks of columns share
+    /// the weights, and give the bytes of weights computed in place.
+    #[test]
+    fn blocks_of_columns_share_weights_beyond_the_budget() {
+        let (w, h, c, r) = (300, 20, 3, 9);
+        let src: Vec<f32> = (0..w * h * c)
+            .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 22) as f32)
+            .collect();
+        let layout = Layout::packed(w, h, c);
+        let plane = ImageView::new(&src, layout).unwrap();
+        let run = |mode, budget| {
+            let params = Params::new()
+                .radius(r)
+                .sigma_space(4.0)
+                .sigma_range(200.0)
+                .weight_mode(mode)
+                .resolve::<f32>()
+                .unwrap();
+            let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
+            let mut out = vec![0.0f32; src.len()];
+            pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap())
+                .unwrap();
+            (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        };
+        let (_, in_place) = run(WeightMode::InPlace, SHARED_WEIGHTS_BUDGET);
+        for mode in [WeightMode::Shared, WeightMode::SharedSums] {
+            let (whole, bits) = run(mode, usize::MAX);
+            assert_eq!(whole.blocks.count(), 1);
+            assert_eq!(bits, in_place, "{mode}, one block");
+            let (blocked, bits) = run(mode, 1 << 20);
+            assert_eq!(blocked.weighing.mode(), mode);
+            assert!(blocked.blocks.count() > 2, "{:?}", blocked.blocks);
+            assert_eq!(bits, in_place, "{mode}, {:?}", blocked.blocks);
         }
     }
 }
