@@ -207,7 +207,7 @@ impl<'a> RowInput<'a> {
 ///   [`weigh_row`] kept, with the row's taps the backward ones only (trick 8).
 pub(crate) trait Weights: Copy {
     /// Whether the weights are read from rows of weights, one per tap, so that
-    /// [`filter_row`] takes the taps a chunk at a time (see [`TAPS_PER_SWEEP`]).
+    /// [`filter_row`] takes the taps a chunk at a time (its `SWEEP`).
     const SWEEPS: bool;
 
     /// Whether every load the mode makes for `row`'s taps over `NC` channels stays inside
@@ -224,11 +224,12 @@ pub(crate) trait Weights: Copy {
     ) -> ([V; U], [[V; NC]; U]);
 
     /// The weights of `tap` at each column of `xs`, whose differences are `d`, with the
-    /// spatial term `s` and range factor `nb` splatted.
+    /// spatial term `s` and range factor `nb` splatted; computed, `STEP` says how (see
+    /// [`weight_each`]).
     ///
     /// # Safety
     /// As for [`Weights::start`].
-    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize, const STEP: bool>(
         &self,
         tap: &TapAt,
         d: &[[V; NC]; U],
@@ -321,7 +322,13 @@ impl Weights for InPlace {
     }
 
     #[inline(always)]
-    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+    unsafe fn weights<
+        V: Lanes,
+        const NC: usize,
+        const L1: bool,
+        const U: usize,
+        const STEP: bool,
+    >(
         &self,
         _tap: &TapAt,
         d: &[[V; NC]; U],
@@ -330,7 +337,7 @@ impl Weights for InPlace {
         _xs: &[usize; U],
     ) -> [V; U] {
         // SAFETY: forwarded from the caller.
-        unsafe { weight_each::<V, NC, L1, U>(d, nb, s) }
+        unsafe { weight_each::<V, NC, L1, U, STEP>(d, nb, s) }
     }
 }
 
@@ -352,7 +359,13 @@ impl Weights for Shared<'_> {
     }
 
     #[inline(always)]
-    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+    unsafe fn weights<
+        V: Lanes,
+        const NC: usize,
+        const L1: bool,
+        const U: usize,
+        const STEP: bool,
+    >(
         &self,
         tap: &TapAt,
         _d: &[[V; NC]; U],
@@ -383,7 +396,13 @@ impl Weights for FromSums<'_> {
     }
 
     #[inline(always)]
-    unsafe fn weights<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+    unsafe fn weights<
+        V: Lanes,
+        const NC: usize,
+        const L1: bool,
+        const U: usize,
+        const STEP: bool,
+    >(
         &self,
         tap: &TapAt,
         d: &[[V; NC]; U],
@@ -392,7 +411,10 @@ impl Weights for FromSums<'_> {
         xs: &[usize; U],
     ) -> [V; U] {
         // SAFETY: forwarded from the caller.
-        unsafe { self.weights.weights::<V, NC, L1, U>(tap, d, nb, s, xs) }
+        unsafe {
+            self.weights
+                .weights::<V, NC, L1, U, STEP>(tap, d, nb, s, xs)
+        }
     }
 }
 
@@ -555,16 +577,30 @@ unsafe fn accumulate<V: Lanes, const NC: usize>(
 }
 
 /// The weights `2^(s + b·D²)` of one tap at `U` vectors of pixels from their differences
-/// `d`, computed step by step across the vectors (see [`exp2`]).
+/// `d`: with `STEP`, step by step across the vectors (see [`exp2`]), else one vector's after
+/// the other's. The same operations on each vector either way, so the same bits.
 ///
 /// # Safety
 /// `V`'s features must be available.
 #[inline(always)]
-unsafe fn weight_each<V: Lanes, const NC: usize, const L1: bool, const U: usize>(
+unsafe fn weight_each<
+    V: Lanes,
+    const NC: usize,
+    const L1: bool,
+    const U: usize,
+    const STEP: bool,
+>(
     d: &[[V; NC]; U],
     nb: V,
     s: V,
 ) -> [V; U] {
+    if !STEP && U > 1 {
+        // SAFETY: forwarded from the caller.
+        return std::array::from_fn(|u| unsafe {
+            let [w] = weight_each::<V, NC, L1, 1, true>(&[d[u]], nb, s);
+            w
+        });
+    }
     // SAFETY: forwarded from the caller.
     unsafe {
         let dist2: [V; U] = if L1 && NC > 1 {
@@ -581,20 +617,17 @@ unsafe fn weight_each<V: Lanes, const NC: usize, const L1: bool, const U: usize>
     }
 }
 
-/// Taps one sweep over a row's columns takes, at most, with weights read from or written to
-/// rows of weights: each tap is a stream of its own, and some hundreds of them (a large window)
-/// evict each other from L1 and outrun the prefetchers between two vectors of a row. A row is
-/// then swept once per chunk of taps, its sums kept in memory between chunks: each pixel still
-/// adds its taps in the same order, so the bits do not change.
-const TAPS_PER_SWEEP: usize = 24;
-
 /// Filters one row: writes `NC` planes of `columns` results to `out`, plane after plane, `U`
 /// vectors of pixels at a time, with the taps' weights from `weights`. Each result is the
 /// weighted mean difference `Σ w·d / Σ w`; the caller adds the centre sample.
 /// `L1` chooses the L1 colour distance over the Euclidean one (alike when `NC == 1`).
-/// Where the weights are read from rows ([`Weights::SWEEPS`]), the taps are taken
-/// [`TAPS_PER_SWEEP`] at a time, with the sums between sweeps in `out`, as [`Sums`] lays
-/// them out: `out` then holds `NC + 1` planes, the last one working space.
+/// Where the weights are read from rows ([`Weights::SWEEPS`]), the taps are taken `SWEEP` at
+/// a time: each tap is a stream of its own, and some hundreds of them (a large window) evict
+/// each other from L1 and outrun the prefetchers between two vectors of a row. The row is then
+/// swept once per chunk of taps, with the sums between sweeps in `out` (which holds `NC + 1`
+/// planes, the last one working space): each pixel still adds its taps in the same order, so
+/// the bits do not change. `STEP` says how each tap's weights are computed (see
+/// [`weight_each`]).
 ///
 /// # Safety
 /// `V`'s CPU features must be available, `V::N * U` must divide [`LANE_MULTIPLE`], `row`
@@ -609,6 +642,8 @@ pub(crate) unsafe fn filter_row<
     const L1: bool,
     W: Weights,
     const U: usize,
+    const STEP: bool,
+    const SWEEP: usize,
 >(
     row: &RowInput<'_>,
     weights: W,
@@ -618,11 +653,7 @@ pub(crate) unsafe fn filter_row<
     debug_assert!(weights.covers(row, NC));
     let columns = row.columns;
     let out = &mut out[..(NC + 1) * columns];
-    let per_sweep = if W::SWEEPS {
-        TAPS_PER_SWEEP
-    } else {
-        usize::MAX
-    };
+    let per_sweep = if W::SWEEPS { SWEEP } else { usize::MAX };
     let sweeps = row.taps.len().div_ceil(per_sweep).max(1);
     // SAFETY: V's features are available (contract). Every load below reads N values at
     // `base + c·channel_stride + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns,
@@ -660,7 +691,7 @@ pub(crate) unsafe fn filter_row<
                     let s = V::splat(tap.log2_spatial);
                     let d: [[V; NC]; U] =
                         std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
-                    let w = weights.weights::<V, NC, L1, U>(tap, &d, nb, s, &xs);
+                    let w = weights.weights::<V, NC, L1, U, STEP>(tap, &d, nb, s, &xs);
                     for u in 0..U {
                         accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
                     }
@@ -684,8 +715,8 @@ pub(crate) unsafe fn filter_row<
 /// `columns` pixels from the centre go to `out` (see [`WeightRows`]), the tap's `weight_at`
 /// moving them within their row. Each weight is the one [`filter_row`] would compute for that
 /// pixel and tap. With [`SumsMut`], the sums [`filter_row`] would have over these taps go there
-/// too (see [`Sums`]). The taps are taken [`TAPS_PER_SWEEP`] at a time, as [`filter_row`]
-/// takes them, the sums kept between sweeps where they go.
+/// too (see [`Sums`]). The taps are taken `SWEEP` at a time, as [`filter_row`] takes them,
+/// the sums kept between sweeps where they go; `STEP` as for [`filter_row`].
 ///
 /// # Safety
 /// As for [`filter_row`] with [`InPlace`] weights; `out` and `sums` must cover the row.
@@ -696,6 +727,8 @@ pub(crate) unsafe fn weigh_row<
     const L1: bool,
     S: KeptSums,
     const U: usize,
+    const STEP: bool,
+    const SWEEP: usize,
 >(
     row: &RowInput<'_>,
     out: WeightRows<'_>,
@@ -712,8 +745,8 @@ pub(crate) unsafe fn weigh_row<
     // sums, which cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        for (sweep, taps) in row.taps.chunks(TAPS_PER_SWEEP).enumerate() {
-            let first_tap = sweep * TAPS_PER_SWEEP;
+        for (sweep, taps) in row.taps.chunks(SWEEP).enumerate() {
+            let first_tap = sweep * SWEEP;
             let mut x0 = 0;
             while x0 < columns {
                 let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
@@ -728,7 +761,7 @@ pub(crate) unsafe fn weigh_row<
                     let s = V::splat(tap.log2_spatial);
                     let d: [[V; NC]; U] =
                         std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
-                    let w = weight_each::<V, NC, L1, U>(&d, nb, s);
+                    let w = weight_each::<V, NC, L1, U, STEP>(&d, nb, s);
                     for u in 0..U {
                         w[u].store(out.add(k * stride + tap.weight_at + xs[u]));
                         if S::KEEPS {

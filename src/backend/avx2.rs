@@ -102,6 +102,9 @@ entry_points!(
         unroll_gray: 4,
         unroll_colour: 2,
         keeps_sums: false,
+        weights_in_step: true,
+        taps_per_sweep: 24,
+        blocks: true,
     },
     "avx2,fma"
 );

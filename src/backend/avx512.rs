@@ -92,6 +92,9 @@ entry_points!(
         unroll_gray: 2,
         unroll_colour: 2,
         keeps_sums: true,
+        weights_in_step: false,
+        taps_per_sweep: usize::MAX,
+        blocks: false,
     },
     "avx512f"
 );

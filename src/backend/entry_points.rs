@@ -18,6 +18,17 @@ pub(crate) struct Settings {
     /// kernel's trick 8, [`WeightMode::SharedSums`](crate::WeightMode::SharedSums)): it pays
     /// where the registers hold the extra accumulators.
     pub keeps_sums: bool,
+    /// Whether each tap's weights at the vectors of pixels are computed step by step side by
+    /// side rather than one vector's after the other's (see [`crate::weights::exp2`]): it
+    /// pays where the FP scheduler holds few waiting operations.
+    pub weights_in_step: bool,
+    /// Taps one sweep over a row takes at most, where weights are read from or written to
+    /// rows of weights (see [`crate::kernel::filter_row`]).
+    pub taps_per_sweep: usize,
+    /// Whether a tile may cut its columns into blocks, so that weights are shared at radii
+    /// whose weight ring over a whole row would pass the budget (see `crate::tiles`);
+    /// without, such radii compute their weights in place.
+    pub blocks: bool,
 }
 
 /// Filtering one row with weights of a mode `W` that borrows nothing (see
@@ -169,6 +180,8 @@ macro_rules! entry_points {
         const SETTINGS: $crate::backend::entry_points::Settings = $settings;
         const UNROLL_GRAY: usize = SETTINGS.unroll_gray;
         const UNROLL_COLOUR: usize = SETTINGS.unroll_colour;
+        const STEP: bool = SETTINGS.weights_in_step;
+        const SWEEP: usize = SETTINGS.taps_per_sweep;
         const _: () = assert!(
             LANE_MULTIPLE.is_multiple_of(<$lanes as $crate::lanes::Lanes>::N * UNROLL_GRAY)
                 && LANE_MULTIPLE
@@ -189,9 +202,9 @@ macro_rules! entry_points {
             // assertion above makes either unroll divide LANE_MULTIPLE.
             unsafe {
                 if NC == 1 {
-                    filter_row::<$lanes, NC, L1, W, UNROLL_GRAY>(row, weights, out)
+                    filter_row::<$lanes, NC, L1, W, UNROLL_GRAY, STEP, SWEEP>(row, weights, out)
                 } else {
-                    filter_row::<$lanes, NC, L1, W, UNROLL_COLOUR>(row, weights, out)
+                    filter_row::<$lanes, NC, L1, W, UNROLL_COLOUR, STEP, SWEEP>(row, weights, out)
                 }
             }
         }
@@ -210,9 +223,9 @@ macro_rules! entry_points {
             // SAFETY: as in `filter`.
             unsafe {
                 if NC == 1 {
-                    weigh_row::<$lanes, NC, L1, S, UNROLL_GRAY>(row, out, sums)
+                    weigh_row::<$lanes, NC, L1, S, UNROLL_GRAY, STEP, SWEEP>(row, out, sums)
                 } else {
-                    weigh_row::<$lanes, NC, L1, S, UNROLL_COLOUR>(row, out, sums)
+                    weigh_row::<$lanes, NC, L1, S, UNROLL_COLOUR, STEP, SWEEP>(row, out, sums)
                 }
             }
         }

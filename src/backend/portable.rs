@@ -66,5 +66,8 @@ entry_points!(
         unroll_gray: 2,
         unroll_colour: if cfg!(target_arch = "x86_64") { 1 } else { 2 },
         keeps_sums: false,
+        weights_in_step: true,
+        taps_per_sweep: 24,
+        blocks: true,
     }
 );

@@ -68,5 +68,8 @@ entry_points!(
         unroll_gray: 2,
         unroll_colour: 4,
         keeps_sums: false,
+        weights_in_step: true,
+        taps_per_sweep: 24,
+        blocks: true,
     }
 );

@@ -130,7 +130,11 @@ impl<T: Sample> Pass<T> {
         // blocks whose ring does, down to blocks so narrow that the columns weighed beyond
         // them would cost as much as the weights shared.
         let shared = |at_reached| {
-            let narrowest = (4 * r).max(2 * LANE_MULTIPLE);
+            let narrowest = if kernels.settings().blocks {
+                (4 * r).max(2 * LANE_MULTIPLE)
+            } else {
+                usize::MAX
+            };
             let mut widest = width.next_multiple_of(LANE_MULTIPLE);
             loop {
                 let blocks = Blocks::new(width, r, widest);
@@ -595,7 +599,8 @@ mod tests {
     }
 
     /// Where a whole row's weight ring passes the budget, narrower blocks of columns share
-    /// the weights, and give the bytes of weights computed in place.
+    /// the weights on the backends that cut rows into blocks (the others compute them in
+    /// place), and give the bytes of weights computed in place.
     #[test]
     fn blocks_of_columns_share_weights_beyond_the_budget() {
         let (w, h, c, r) = (300, 20, 3, 9);
@@ -604,29 +609,36 @@ mod tests {
             .collect();
         let layout = Layout::packed(w, h, c);
         let plane = ImageView::new(&src, layout).unwrap();
-        let run = |mode, budget| {
-            let params = Params::new()
-                .radius(r)
-                .sigma_space(4.0)
-                .sigma_range(200.0)
-                .weight_mode(mode)
-                .resolve::<f32>()
-                .unwrap();
-            let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
-            let mut out = vec![0.0f32; src.len()];
-            pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap())
-                .unwrap();
-            (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
-        };
-        let (_, in_place) = run(WeightMode::InPlace, SHARED_WEIGHTS_BUDGET);
-        for mode in [WeightMode::Shared, WeightMode::SharedSums] {
-            let (whole, bits) = run(mode, usize::MAX);
-            assert_eq!(whole.blocks.count(), 1);
-            assert_eq!(bits, in_place, "{mode}, one block");
-            let (blocked, bits) = run(mode, 1 << 20);
-            assert_eq!(blocked.weighing.mode(), mode);
-            assert!(blocked.blocks.count() > 2, "{:?}", blocked.blocks);
-            assert_eq!(bits, in_place, "{mode}, {:?}", blocked.blocks);
+        for backend in Backend::available() {
+            let run = |mode, budget| {
+                let params = Params::new()
+                    .radius(r)
+                    .sigma_space(4.0)
+                    .sigma_range(200.0)
+                    .backend(backend)
+                    .weight_mode(mode)
+                    .resolve::<f32>()
+                    .unwrap();
+                let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
+                let mut out = vec![0.0f32; src.len()];
+                pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap())
+                    .unwrap();
+                (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+            };
+            let (_, in_place) = run(WeightMode::InPlace, SHARED_WEIGHTS_BUDGET);
+            for mode in [WeightMode::Shared, WeightMode::SharedSums] {
+                let (whole, bits) = run(mode, usize::MAX);
+                assert_eq!(whole.blocks.count(), 1);
+                assert_eq!(bits, in_place, "{backend} {mode}, one block");
+                let (blocked, bits) = run(mode, 1 << 20);
+                if blocked.kernels.settings().blocks {
+                    assert_eq!(blocked.weighing.mode(), mode);
+                    assert!(blocked.blocks.count() > 2, "{:?}", blocked.blocks);
+                } else {
+                    assert_eq!(blocked.weighing.mode(), WeightMode::InPlace);
+                }
+                assert_eq!(bits, in_place, "{backend} {mode}, {:?}", blocked.blocks);
+            }
         }
     }
 }
