@@ -653,60 +653,137 @@ pub(crate) unsafe fn filter_row<
     debug_assert!(weights.covers(row, NC));
     let columns = row.columns;
     let out = &mut out[..(NC + 1) * columns];
-    let per_sweep = if W::SWEEPS { SWEEP } else { usize::MAX };
-    let sweeps = row.taps.len().div_ceil(per_sweep).max(1);
+    // SAFETY: V's features are available (contract); `weights` covers the row (contract);
+    // `out` holds NC + 1 planes of `columns`, as `sweep` and `divide` need.
+    unsafe {
+        if !W::SWEEPS || row.taps.len() <= SWEEP {
+            sweep::<V, NC, L1, W, U, STEP, false>(row, weights, row.taps, out);
+        } else {
+            // The sums start in `out`, stay there between sweeps and are divided out after the
+            // last one, so that one loop serves every sweep.
+            let base = out.as_mut_ptr();
+            let plane = |c: usize, x: usize| base.add(c * columns + x);
+            let mut asked = Asked::new(row);
+            for x0 in (0..columns).step_by(V::N * U) {
+                asked.ask(row, x0 + V::N * U);
+                let xs = std::array::from_fn(|u| x0 + u * V::N);
+                let (sum_w, sum_wd) = weights.start::<V, NC, U>(&xs);
+                for u in 0..U {
+                    sum_w[u].store(plane(NC, xs[u]));
+                    for (c, wd) in sum_wd[u].iter().enumerate() {
+                        wd.store(plane(c, xs[u]));
+                    }
+                }
+            }
+            for taps in row.taps.chunks(SWEEP) {
+                sweep::<V, NC, L1, W, U, STEP, true>(row, weights, taps, out);
+            }
+            let base = out.as_mut_ptr();
+            let plane = |c: usize, x: usize| base.add(c * columns + x);
+            for x in (0..columns).step_by(V::N) {
+                let sum_w = V::load(plane(NC, x));
+                for c in 0..NC {
+                    V::load(plane(c, x)).div(sum_w).store(plane(c, x));
+                }
+            }
+        }
+    }
+}
+
+/// How far [`filter_row`] has asked for the rows its caller reads and writes next: a share
+/// per block of columns filtered (see [`RowInput::prefetching`]).
+struct Asked {
+    read_step: usize,
+    write_step: usize,
+    read_at: usize,
+    write_at: usize,
+}
+
+impl Asked {
+    fn new(row: &RowInput<'_>) -> Self {
+        Asked {
+            read_step: row.next_read.len.div_ceil(row.columns),
+            write_step: row.next_write.len.div_ceil(row.columns),
+            read_at: 0,
+            write_at: 0,
+        }
+    }
+
+    /// Asks for the shares of the columns up to `x1`.
+    #[inline(always)]
+    fn ask(&mut self, row: &RowInput<'_>, x1: usize) {
+        row.next_read.ask(&mut self.read_at, x1 * self.read_step);
+        row.next_write.ask(&mut self.write_at, x1 * self.write_step);
+    }
+}
+
+/// One sweep of [`filter_row`] over a row's columns with `taps`. Without `RESUME`, the only
+/// sweep: the sums start from the weight mode's and the results go to `out`'s first `NC`
+/// planes. With it, the sums are read from `out` (`Σ w·d` of channel `c` in plane `c`, `Σ w`
+/// in plane `NC`) and written back.
+///
+/// # Safety
+/// As for [`filter_row`], with `taps` among the row's and `out` holding `NC + 1` planes.
+#[inline(always)]
+unsafe fn sweep<
+    V: Lanes,
+    const NC: usize,
+    const L1: bool,
+    W: Weights,
+    const U: usize,
+    const STEP: bool,
+    const RESUME: bool,
+>(
+    row: &RowInput<'_>,
+    weights: W,
+    taps: &[TapAt],
+    out: &mut [f32],
+) {
+    let columns = row.columns;
     // SAFETY: V's features are available (contract). Every load below reads N values at
     // `base + c·channel_stride + x` with base ∈ {centre, tap.at}, c < NC and x + N ≤ columns,
     // which RowInput::new proved to lie in the ring; `weights` covers the row (contract);
-    // results and sums go to and come from out[c·columns + x .. + N] with c ≤ NC, inside the
-    // slice just cut to (NC + 1)·columns.
+    // results and sums go to and come from out[c·columns + x .. + N] with c ≤ NC, inside
+    // `out` (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        let partial = out.as_mut_ptr();
-        for sweep in 0..sweeps {
-            let taps = row.taps.chunks(per_sweep).nth(sweep).unwrap_or_default();
-            let (first, last) = (sweep == 0, sweep + 1 == sweeps);
-            // Bytes of the next rows to ask for per column filtered, and how far they were.
-            let read_step = row.next_read.len.div_ceil(columns);
-            let write_step = row.next_write.len.div_ceil(columns);
-            let (mut read_at, mut write_at) = (0, 0);
-            let mut x0 = 0;
-            while x0 < columns {
-                let x1 = x0 + V::N * U;
-                if last {
-                    row.next_read.ask(&mut read_at, x1 * read_step);
-                    row.next_write.ask(&mut write_at, x1 * write_step);
-                }
-                let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-                let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-                let (mut sum_w, mut sum_wd) = if first {
-                    weights.start::<V, NC, U>(&xs)
-                } else {
-                    (
-                        xs.map(|x| V::load(partial.add(NC * columns + x))),
-                        xs.map(|x| std::array::from_fn(|c| V::load(partial.add(c * columns + x)))),
-                    )
-                };
-                for tap in taps {
-                    let s = V::splat(tap.log2_spatial);
-                    let d: [[V; NC]; U] =
-                        std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
-                    let w = weights.weights::<V, NC, L1, U, STEP>(tap, &d, nb, s, &xs);
-                    for u in 0..U {
-                        accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
-                    }
-                }
-                for u in 0..U {
-                    for (c, wd) in sum_wd[u].iter().enumerate() {
-                        let at = partial.add(c * columns + xs[u]);
-                        if last { wd.div(sum_w[u]) } else { *wd }.store(at);
-                    }
-                    if !last {
-                        sum_w[u].store(partial.add(NC * columns + xs[u]));
-                    }
-                }
-                x0 = x1;
+        let base = out.as_mut_ptr();
+        let plane = |c: usize, x: usize| base.add(c * columns + x);
+        let mut asked = Asked::new(row);
+        let mut x0 = 0;
+        while x0 < columns {
+            let x1 = x0 + V::N * U;
+            if !RESUME {
+                asked.ask(row, x1);
             }
+            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
+            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+            let (mut sum_w, mut sum_wd) = if RESUME {
+                (
+                    xs.map(|x| V::load(plane(NC, x))),
+                    xs.map(|x| std::array::from_fn(|c| V::load(plane(c, x)))),
+                )
+            } else {
+                weights.start::<V, NC, U>(&xs)
+            };
+            for tap in taps {
+                let s = V::splat(tap.log2_spatial);
+                let d: [[V; NC]; U] =
+                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                let w = weights.weights::<V, NC, L1, U, STEP>(tap, &d, nb, s, &xs);
+                for u in 0..U {
+                    accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+                }
+            }
+            for u in 0..U {
+                for (c, wd) in sum_wd[u].iter().enumerate() {
+                    if RESUME { *wd } else { wd.div(sum_w[u]) }.store(plane(c, xs[u]));
+                }
+                if RESUME {
+                    sum_w[u].store(plane(NC, xs[u]));
+                }
+            }
+            x0 = x1;
         }
     }
 }
@@ -745,13 +822,23 @@ pub(crate) unsafe fn weigh_row<
     // sums, which cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
+        // Several sweeps start each from the sums the one before kept; one sweep, or sums not
+        // kept, from the centre's.
+        let resume = S::KEEPS && row.taps.len() > SWEEP;
+        if resume {
+            for x0 in (0..columns).step_by(V::N * U) {
+                for u in 0..U {
+                    sums.store::<V, NC>(x0 + u * V::N, V::splat(1.0), [V::splat(0.0); NC]);
+                }
+            }
+        }
         for (sweep, taps) in row.taps.chunks(SWEEP).enumerate() {
             let first_tap = sweep * SWEEP;
             let mut x0 = 0;
             while x0 < columns {
                 let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
                 let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-                let (mut sum_w, mut sum_wd) = if S::KEEPS && sweep > 0 {
+                let (mut sum_w, mut sum_wd) = if resume {
                     sums.load::<V, NC, U>(&xs)
                 } else {
                     ([V::splat(1.0); U], [[V::splat(0.0); NC]; U])
