@@ -52,6 +52,18 @@ pub(super) type InterleaveFn<T> = unsafe fn(&mut [T], &[T], &[f32], usize);
 /// be runnable on this CPU: each weight mode's filter, the weighing pass with and without
 /// sums, and the conversions of rows in and out. Built by [`crate::backend::compiled`].
 pub(crate) struct Compiled<T> {
+    pub(super) kernels: Kernels,
+    pub(super) deinterleave: DeinterleaveFn<T>,
+    pub(super) interleave: InterleaveFn<T>,
+}
+
+/// The part of [`Compiled`] that does not depend on the sample type: the filters and the
+/// weighing passes. Each backend builds it in a function that is not generic, so that its
+/// kernels are compiled once, in this crate, rather than again in every crate that calls a
+/// filter generic over the sample type (the tests, the command line, the bindings), as
+/// generic code is.
+#[derive(Clone, Copy)]
+pub(crate) struct Kernels {
     pub(super) settings: Settings,
     /// Channels one call filters together.
     pub(super) per_call: usize,
@@ -60,8 +72,6 @@ pub(crate) struct Compiled<T> {
     pub(super) from_sums: unsafe fn(&RowInput<'_>, FromSums<'_>, &mut [f32]),
     pub(super) weigh: WeighFn<NoSums>,
     pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, &mut [f32], usize, SumsMut<'_>),
-    pub(super) deinterleave: DeinterleaveFn<T>,
-    pub(super) interleave: InterleaveFn<T>,
     #[cfg(test)]
     pub(super) exp2: unsafe fn(&[f32], &mut [f32]),
 }
@@ -69,14 +79,17 @@ pub(crate) struct Compiled<T> {
 impl<T: Sample> Compiled<T> {
     /// The backend's settings.
     pub(crate) fn settings(&self) -> Settings {
-        self.settings
+        self.kernels.settings
     }
 
     /// What every filter call asserts before it runs unchecked code: `row` holds the
     /// channels a call filters and `weights` covers it.
     fn check(&self, row: &RowInput<'_>, weights: &impl Weights) {
-        assert!(row.channels() >= self.per_call);
-        assert!(weights.covers(row, self.per_call), "weights out of bounds");
+        assert!(row.channels() >= self.kernels.per_call);
+        assert!(
+            weights.covers(row, self.kernels.per_call),
+            "weights out of bounds"
+        );
     }
 
     /// Filters one row into `per_call` planes of the row's columns at the start of `out`,
@@ -88,7 +101,7 @@ impl<T: Sample> Compiled<T> {
         self.check(row, &InPlace);
         // SAFETY: the backend is available (how `Compiled` is built); RowInput::new asserted
         // that the columns are a multiple of LANE_MULTIPLE, and the channels were checked.
-        unsafe { (self.in_place)(row, InPlace, out) }
+        unsafe { (self.kernels.in_place)(row, InPlace, out) }
     }
 
     /// As [`Compiled::filter_in_place`], reading the weights from `weights`.
@@ -98,7 +111,7 @@ impl<T: Sample> Compiled<T> {
     pub(crate) fn filter_shared(&self, row: &RowInput<'_>, weights: Shared<'_>, out: &mut [f32]) {
         self.check(row, &weights);
         // SAFETY: as in `filter_in_place`; the weights cover the row, checked above.
-        unsafe { (self.shared)(row, weights, out) }
+        unsafe { (self.kernels.shared)(row, weights, out) }
     }
 
     /// As [`Compiled::filter_shared`], starting from the sums over the forward taps; the row's
@@ -114,7 +127,7 @@ impl<T: Sample> Compiled<T> {
     ) {
         self.check(row, &weights);
         // SAFETY: as in `filter_shared`.
-        unsafe { (self.from_sums)(row, weights, out) }
+        unsafe { (self.kernels.from_sums)(row, weights, out) }
     }
 
     /// Computes the weights of `row`'s taps into `out`, and with `sums` the sums over them.
@@ -124,20 +137,20 @@ impl<T: Sample> Compiled<T> {
     /// written outside `out` or `sums`.
     pub(crate) fn weigh(&self, row: &RowInput<'_>, out: WeightRows<'_>, sums: Option<SumsMut<'_>>) {
         use crate::kernel::KeptSums as _;
-        assert!(row.channels() >= self.per_call);
+        assert!(row.channels() >= self.kernels.per_call);
         assert!(out.covers(row), "weights out of bounds");
         match sums {
             None => {
                 // SAFETY: as in `filter_in_place`; `out` covers the row, checked above.
-                unsafe { (self.weigh)(row, out.data, out.stride, NoSums) }
+                unsafe { (self.kernels.weigh)(row, out.data, out.stride, NoSums) }
             }
             Some(sums) => {
                 assert!(
-                    sums.covers(row.columns(), self.per_call),
+                    sums.covers(row.columns(), self.kernels.per_call),
                     "sums out of bounds"
                 );
                 // SAFETY: as above, and the sums cover the row, checked.
-                unsafe { (self.weigh_keeping_sums)(row, out.data, out.stride, sums) }
+                unsafe { (self.kernels.weigh_keeping_sums)(row, out.data, out.stride, sums) }
             }
         }
     }
@@ -164,7 +177,7 @@ impl<T: Sample> Compiled<T> {
     #[cfg(test)]
     pub(crate) fn exp2(&self, xs: &[f32], out: &mut [f32]) {
         // SAFETY: the backend is available; the function checks the lengths.
-        unsafe { (self.exp2)(xs, out) }
+        unsafe { (self.kernels.exp2)(xs, out) }
     }
 }
 
@@ -284,6 +297,30 @@ macro_rules! entry_points {
             l1: bool,
         ) -> $crate::backend::entry_points::Compiled<T> {
             use $crate::backend::entry_points::{DeinterleaveFn, InterleaveFn};
+            let (deinterleave, interleave): (DeinterleaveFn<T>, InterleaveFn<T>) = match channels {
+                1 => (deinterleave::<T, 1>, interleave::<T, 1>),
+                2 => (deinterleave::<T, 2>, interleave::<T, 2>),
+                3 => (deinterleave::<T, 3>, interleave::<T, 3>),
+                4 => (deinterleave::<T, 4>, interleave::<T, 4>),
+                _ => panic!("{channels} channels"),
+            };
+            $crate::backend::entry_points::Compiled {
+                // SAFETY: forwarded from the caller.
+                kernels: unsafe { kernels(per_call, l1) },
+                deinterleave,
+                interleave,
+            }
+        }
+
+        /// The filters and weighing passes of [`compiled`], which do not depend on the sample
+        /// type (see [`Kernels`]($crate::backend::entry_points::Kernels)).
+        ///
+        /// # Safety
+        /// As for [`compiled`].
+        ///
+        /// # Panics
+        /// If `per_call` is not 1 to 4.
+        unsafe fn kernels(per_call: usize, l1: bool) -> $crate::backend::entry_points::Kernels {
             use $crate::kernel::{FromSums, InPlace, NoSums, Shared, SumsMut};
             // The modes that borrow buffers go through a function of their own, whose
             // lifetimes are late-bound, so that one pointer serves any borrow.
@@ -333,14 +370,7 @@ macro_rules! entry_points {
                 (4, true) => modes!(4, true),
                 _ => panic!("{per_call} colour channels"),
             };
-            let (deinterleave, interleave): (DeinterleaveFn<T>, InterleaveFn<T>) = match channels {
-                1 => (deinterleave::<T, 1>, interleave::<T, 1>),
-                2 => (deinterleave::<T, 2>, interleave::<T, 2>),
-                3 => (deinterleave::<T, 3>, interleave::<T, 3>),
-                4 => (deinterleave::<T, 4>, interleave::<T, 4>),
-                _ => panic!("{channels} channels"),
-            };
-            $crate::backend::entry_points::Compiled {
+            $crate::backend::entry_points::Kernels {
                 settings: SETTINGS,
                 per_call,
                 in_place,
@@ -348,8 +378,6 @@ macro_rules! entry_points {
                 from_sums,
                 weigh,
                 weigh_keeping_sums,
-                deinterleave,
-                interleave,
                 #[cfg(test)]
                 exp2,
             }
