@@ -278,7 +278,8 @@ macro_rules! entry_points {
             for (x, o) in xs.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
                 // SAFETY: the features are available (contract); each chunk holds N values.
                 unsafe {
-                    $crate::weights::exp2([<$lanes as Lanes>::load(x.as_ptr())])[0].store(o.as_mut_ptr())
+                    let [w] = $crate::weights::exp2([<$lanes as Lanes>::load(x.as_ptr())]);
+                    w.store(o.as_mut_ptr())
                 }
             }
         }

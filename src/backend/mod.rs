@@ -4,8 +4,9 @@
 //! on x86-64, compiled inside `#[target_feature]` functions, so a default `cargo build` (which
 //! targets SSE2) still runs AVX2+FMA or AVX-512 code on CPUs that have them. Everything a
 //! backend contributes is in its own file: its lane type (the [`Lanes`] implementation, with
-//! its `2^x` table size), its settings ([`entry_points::Settings`]: unroll per channel count, whether it
-//! keeps the forward sums) and its entry points (made by [`entry_points::entry_points`]).
+//! its `2^x` table size), its settings ([`entry_points::Settings`]: unroll per channel count,
+//! whether it keeps the forward sums, how it lays out the weights' work) and its entry points
+//! (made by [`entry_points::entry_points`]).
 
 use std::fmt;
 

@@ -1,8 +1,9 @@
 //! Where a tile keeps what it works on, as small values whose methods do the address
 //! arithmetic: which channels each kernel call filters ([`Channels`]), the blocks of columns a
-//! tile filters one after the other ([`Blocks`]), the columns of a block ([`Columns`]), the ring of converted input rows ([`RowRing`]), the window's taps in the
-//! order the sums take them ([`Taps`]), and the ring of weights computed ahead with where each
-//! tap reads its weight ([`WeightRing`]).
+//! tile filters one after the other ([`Blocks`]), the columns of a block ([`Columns`]), the
+//! ring of converted input rows ([`RowRing`]), the window's taps in the order the sums take
+//! them ([`Taps`]), and the ring of weights computed ahead with where each tap reads its
+//! weight ([`WeightRing`]).
 #![forbid(unsafe_code)]
 
 use std::ops::Range;

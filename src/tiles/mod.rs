@@ -154,7 +154,7 @@ impl<T: Sample> Pass<T> {
                 }
             }
         };
-        let whole = Blocks::new(width, r, width);
+        let whole = Blocks::new(width, r, width.next_multiple_of(LANE_MULTIPLE));
         let (blocks, weighing) = match mode {
             WeightMode::Shared => shared(false).map_or((whole, Weighing::InPlace), |(b, ring)| {
                 (b, Weighing::Shared(ring))
@@ -220,27 +220,27 @@ impl<T: Sample> Pass<T> {
                     let y0 = tile * rows_per_chunk;
                     let y1 = (y0 + rows_per_chunk).min(self.height);
                     (0..self.blocks.count())
-                        .try_for_each(|k| self.tile(src, y0..y1, k, out, stride, scratch))
+                        .try_for_each(|b| self.tile(src, y0..y1, b, out, stride, scratch))
                 },
             )
     }
 
-    /// Filters the columns of block `k` in output rows `rows` into `out`, whose rows are
+    /// Filters the columns of block `b` in output rows `rows` into `out`, whose rows are
     /// `stride` apart.
     fn tile(
         &self,
         src: &ImageView<'_, T>,
         rows: std::ops::Range<usize>,
-        k: usize,
+        b: usize,
         out: &mut [T],
         stride: usize,
         scratch: &mut Scratch,
     ) -> Result<(), Rejected> {
-        let block = self.blocks.get(k);
+        let block = self.blocks.get(b);
         let r = self.radius as isize;
         let (y0, y1) = (rows.start as isize, rows.end as isize);
         for yy in y0 - r..y0 + r {
-            self.fill(scratch, src, yy, (k, block.x0))?;
+            self.fill(scratch, src, yy, (b, block.x0))?;
         }
         // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
         // taps that go down k rows or more.
@@ -254,7 +254,7 @@ impl<T: Sample> Pass<T> {
             start + samples.start..start + samples.end
         };
         for y in y0..y1 {
-            self.fill(scratch, src, y + r, (k, block.x0))?;
+            self.fill(scratch, src, y + r, (b, block.x0))?;
             self.weigh(y, 0, &block.columns, scratch);
             // What this tile reads and writes next, asked for while the row is filtered: the
             // input row the ring takes in, the output row after this one.
