@@ -654,36 +654,111 @@ pub(crate) unsafe fn filter_row<
     let columns = row.columns;
     let out = &mut out[..(NC + 1) * columns];
     // SAFETY: V's features are available (contract); `weights` covers the row (contract);
-    // `out` holds NC + 1 planes of `columns`, as `sweep` and `divide` need.
+    // `out` holds NC + 1 planes of `columns`, as `sweep` and `Partial` need.
     unsafe {
         if !W::SWEEPS || row.taps.len() <= SWEEP {
             sweep::<V, NC, L1, W, U, STEP, false>(row, weights, row.taps, out);
         } else {
             // The sums start in `out`, stay there between sweeps and are divided out after the
             // last one, so that one loop serves every sweep.
-            let base = out.as_mut_ptr();
-            let plane = |c: usize, x: usize| base.add(c * columns + x);
+            let partial = Partial::new(out, columns);
             let mut asked = Asked::new(row);
             for x0 in (0..columns).step_by(V::N * U) {
                 asked.ask(row, x0 + V::N * U);
                 let xs = std::array::from_fn(|u| x0 + u * V::N);
                 let (sum_w, sum_wd) = weights.start::<V, NC, U>(&xs);
-                for u in 0..U {
-                    sum_w[u].store(plane(NC, xs[u]));
-                    for (c, wd) in sum_wd[u].iter().enumerate() {
-                        wd.store(plane(c, xs[u]));
-                    }
-                }
+                partial.store(&xs, sum_w, sum_wd);
             }
             for taps in row.taps.chunks(SWEEP) {
                 sweep::<V, NC, L1, W, U, STEP, true>(row, weights, taps, out);
             }
-            let base = out.as_mut_ptr();
-            let plane = |c: usize, x: usize| base.add(c * columns + x);
+            let partial = Partial::new(out, columns);
             for x in (0..columns).step_by(V::N) {
-                let sum_w = V::load(plane(NC, x));
-                for c in 0..NC {
-                    V::load(plane(c, x)).div(sum_w).store(plane(c, x));
+                let (sum_w, sum_wd) = partial.load::<V, NC, 1>(&[x]);
+                partial.store_results(&[x], sum_w, sum_wd);
+            }
+        }
+    }
+}
+
+/// The sums of a row's pixels that [`filter_row`] keeps in its `NC + 1` result planes between
+/// sweeps: `Σ w·d` of channel `c` in plane `c`, where the result goes, and `Σ w` in plane `NC`.
+struct Partial {
+    base: *mut f32,
+    columns: usize,
+}
+
+impl Partial {
+    fn new(out: &mut [f32], columns: usize) -> Self {
+        Partial {
+            base: out.as_mut_ptr(),
+            columns,
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, plane: usize, x: usize) -> *mut f32 {
+        self.base.wrapping_add(plane * self.columns + x)
+    }
+
+    /// The sums of the `N` columns from each of `xs`.
+    ///
+    /// # Safety
+    /// `V`'s features must be available, `out` must hold `NC + 1` planes of `columns`, and
+    /// each `x + N ≤ columns`.
+    #[inline(always)]
+    unsafe fn load<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+    ) -> ([V; U], [[V; NC]; U]) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            (
+                xs.map(|x| V::load(self.at(NC, x))),
+                xs.map(|x| std::array::from_fn(|c| V::load(self.at(c, x)))),
+            )
+        }
+    }
+
+    /// Stores the sums of the `N` columns from each of `xs`.
+    ///
+    /// # Safety
+    /// As for [`Partial::load`].
+    #[inline(always)]
+    unsafe fn store<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+        sum_w: [V; U],
+        sum_wd: [[V; NC]; U],
+    ) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            for u in 0..U {
+                sum_w[u].store(self.at(NC, xs[u]));
+                for (c, wd) in sum_wd[u].iter().enumerate() {
+                    wd.store(self.at(c, xs[u]));
+                }
+            }
+        }
+    }
+
+    /// Stores the results `Σ w·d / Σ w` of the `N` columns from each of `xs` in the first
+    /// `NC` planes.
+    ///
+    /// # Safety
+    /// As for [`Partial::load`].
+    #[inline(always)]
+    unsafe fn store_results<V: Lanes, const NC: usize, const U: usize>(
+        &self,
+        xs: &[usize; U],
+        sum_w: [V; U],
+        sum_wd: [[V; NC]; U],
+    ) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            for u in 0..U {
+                for (c, wd) in sum_wd[u].iter().enumerate() {
+                    wd.div(sum_w[u]).store(self.at(c, xs[u]));
                 }
             }
         }
@@ -747,8 +822,7 @@ unsafe fn sweep<
     // `out` (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        let base = out.as_mut_ptr();
-        let plane = |c: usize, x: usize| base.add(c * columns + x);
+        let partial = Partial::new(out, columns);
         let mut asked = Asked::new(row);
         let mut x0 = 0;
         while x0 < columns {
@@ -759,10 +833,7 @@ unsafe fn sweep<
             let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
             let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
             let (mut sum_w, mut sum_wd) = if RESUME {
-                (
-                    xs.map(|x| V::load(plane(NC, x))),
-                    xs.map(|x| std::array::from_fn(|c| V::load(plane(c, x)))),
-                )
+                partial.load::<V, NC, U>(&xs)
             } else {
                 weights.start::<V, NC, U>(&xs)
             };
@@ -775,13 +846,10 @@ unsafe fn sweep<
                     accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
                 }
             }
-            for u in 0..U {
-                for (c, wd) in sum_wd[u].iter().enumerate() {
-                    if RESUME { *wd } else { wd.div(sum_w[u]) }.store(plane(c, xs[u]));
-                }
-                if RESUME {
-                    sum_w[u].store(plane(NC, xs[u]));
-                }
+            if RESUME {
+                partial.store(&xs, sum_w, sum_wd);
+            } else {
+                partial.store_results(&xs, sum_w, sum_wd);
             }
             x0 = x1;
         }
@@ -822,26 +890,17 @@ pub(crate) unsafe fn weigh_row<
     // sums, which cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
-        // Several sweeps start each from the sums the one before kept; one sweep, or sums not
-        // kept, from the centre's.
-        let resume = S::KEEPS && row.taps.len() > SWEEP;
-        if resume {
-            for x0 in (0..columns).step_by(V::N * U) {
-                for u in 0..U {
-                    sums.store::<V, NC>(x0 + u * V::N, V::splat(1.0), [V::splat(0.0); NC]);
-                }
-            }
-        }
         for (sweep, taps) in row.taps.chunks(SWEEP).enumerate() {
             let first_tap = sweep * SWEEP;
             let mut x0 = 0;
             while x0 < columns {
                 let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
                 let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
-                let (mut sum_w, mut sum_wd) = if resume {
+                // A later sweep goes on from the sums the one before kept.
+                let (mut sum_w, mut sum_wd) = if S::KEEPS && sweep > 0 {
                     sums.load::<V, NC, U>(&xs)
                 } else {
-                    ([V::splat(1.0); U], [[V::splat(0.0); NC]; U])
+                    InPlace.start::<V, NC, U>(&xs)
                 };
                 for (k, tap) in taps.iter().enumerate() {
                     let k = first_tap + k;
