@@ -32,6 +32,9 @@ pub enum Error {
     /// ±[`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE), like a sample.
     #[error("the constant border value must be finite and within ±2^60, got {0}")]
     InvalidBorderValue(f64),
+    /// The fast mode's tolerance must be finite and greater than zero.
+    #[error("tolerance must be finite and > 0, got {0}")]
+    InvalidTolerance(f64),
     /// Tiles must hold at least one row.
     #[error("the tile height must be at least 1")]
     ZeroTileHeight,

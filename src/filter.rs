@@ -2,8 +2,9 @@
 #![forbid(unsafe_code)]
 
 use crate::sample::is_valid_value;
+use crate::fast::{FastPass, Ran};
 use crate::tiles::{Pass, Rejected};
-use crate::{Error, ImageView, ImageViewMut, Layout, Params, Sample};
+use crate::{Error, ImageView, ImageViewMut, Layout, Method, Params, Report, Sample};
 
 /// Filters `src` into `dst`, which must have the same width, height and channels (strides may
 /// differ). Nothing is allocated in proportion to the image, except one scratch image when
@@ -16,9 +17,20 @@ use crate::{Error, ImageView, ImageViewMut, Layout, Params, Sample};
 /// when it holds partial results.
 pub fn filter_into<T: Sample>(
     src: ImageView<'_, T>,
-    mut dst: ImageViewMut<'_, T>,
+    dst: ImageViewMut<'_, T>,
     params: &Params,
 ) -> Result<(), Error> {
+    filter_into_with_report(src, dst, params).map(drop)
+}
+
+/// As [`filter_into`], and says how each pass was computed: exact, or by the fast mode of
+/// [`Params::tolerance`] with how many samples it filtered exactly, and where a tolerance was
+/// given but the exact filter ran, why.
+pub fn filter_into_with_report<T: Sample>(
+    src: ImageView<'_, T>,
+    mut dst: ImageViewMut<'_, T>,
+    params: &Params,
+) -> Result<Report, Error> {
     dst.check_matches(&src)?;
     let p = params.resolve::<T>()?;
     let Layout {
@@ -27,21 +39,45 @@ pub fn filter_into<T: Sample>(
         channels,
         ..
     } = src.layout;
+    let filtered = if channels % 2 == 0 && !p.filter_alpha {
+        channels - 1
+    } else {
+        channels
+    };
+    let mut report = Report {
+        passes: Vec::new(),
+        samples_per_pass: (width * height * filtered) as u64,
+    };
     if p.radius == 0 || p.iterations == 0 {
         check_samples(&src)?;
         for y in 0..height {
             dst.row_mut(y).copy_from_slice(src.row(y));
         }
-        return Ok(());
+        return Ok(report);
     }
-    let pass = Pass::new(&p, width, height, channels);
+    let fast = FastPass::new(&p, width, height, channels);
+    let mut exact = None;
+    let mut pass = |from: &ImageView<'_, T>, to: &mut ImageViewMut<'_, T>| {
+        let because = match &fast {
+            Ok(fast) => match fast.run(from, to)? {
+                Ran::Fast { terms, recomputed } => {
+                    return Ok(Method::Fast { terms, recomputed });
+                }
+                Ran::Declined(because) => because,
+            },
+            Err(because) => *because,
+        };
+        exact
+            .get_or_insert_with(|| Pass::new(&p, width, height, channels))
+            .run(from, to)?;
+        Ok(Method::Exact(because))
+    };
     let n = p.iterations;
     let mut scratch = Vec::new();
     if n > 1 {
         scratch = vec![T::ZERO; width * height * channels];
     }
     let scratch_layout = Layout::packed(width, height, channels);
-    let mut result = Ok(());
     for k in 0..n {
         // Passes alternate between the scratch image and `dst` so that the last lands in `dst`.
         let into_dst = (n - 1 - k) % 2 == 0;
@@ -49,19 +85,21 @@ pub fn filter_into<T: Sample>(
             data: &mut scratch,
             layout: scratch_layout,
         };
-        result = match (k == 0, into_dst) {
-            (true, true) => pass.run(&src, &mut dst),
-            (true, false) => pass.run(&src, &mut tmp),
-            (false, true) => pass.run(&tmp.as_view(), &mut dst),
-            (false, false) => pass.run(&dst.as_view(), &mut tmp),
+        let method = match (k == 0, into_dst) {
+            (true, true) => pass(&src, &mut dst),
+            (true, false) => pass(&src, &mut tmp),
+            (false, true) => pass(&tmp.as_view(), &mut dst),
+            (false, false) => pass(&dst.as_view(), &mut tmp),
         };
-        if result.is_err() {
-            break;
+        match method {
+            Ok(method) => report.passes.push(method),
+            Err(Rejected) => {
+                return Err(check_samples(&src)
+                    .expect_err("a pass rejects only an invalid sample of its input"));
+            }
         }
     }
-    result.map_err(|Rejected| {
-        check_samples(&src).expect_err("a pass rejects only an invalid sample of its input")
-    })
+    Ok(report)
 }
 
 /// Filters `src` into a new, tightly packed buffer of the same geometry.

@@ -56,12 +56,14 @@ mod backend;
 mod border;
 mod convert;
 mod error;
+mod fast;
 mod filter;
 #[cfg(feature = "image")]
 mod images;
 mod kernel;
 mod lanes;
 mod params;
+mod report;
 mod sample;
 mod tiles;
 mod view;
@@ -72,12 +74,13 @@ pub mod oracle;
 
 pub use backend::Backend;
 pub use error::Error;
-pub use filter::{filter, filter_into};
+pub use filter::{filter, filter_into, filter_into_with_report};
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
 pub use params::{
     Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, WeightMode, Window,
 };
+pub use report::{ExactBecause, Method, Report};
 pub use sample::{MAX_SAMPLE_MAGNITUDE, Sample};
 pub use view::{ImageView, ImageViewMut, Layout};
 pub use weights::EXP2_MAX_REL_ERROR;

@@ -196,6 +196,8 @@ pub struct Params {
     backend: Option<Backend>,
     weight_mode: Option<WeightMode>,
     tile_height: usize,
+    tolerance: Option<f64>,
+    always_fast: bool,
 }
 
 impl Default for Params {
@@ -212,6 +214,8 @@ impl Default for Params {
             backend: None,
             weight_mode: None,
             tile_height: DEFAULT_TILE_HEIGHT,
+            tolerance: None,
+            always_fast: false,
         }
     }
 }
@@ -376,6 +380,37 @@ impl Params {
         self
     }
 
+    /// Allows the fast mode: each result may differ from the exact filter's by at most
+    /// `tolerance`, in the sample's units (as stored, for `f32`), before the result is
+    /// rounded to the sample type, so that integer results are within 1 of the exact rounded
+    /// value for a tolerance of 0.5 or less. Where the fast mode is faster (large windows) the
+    /// filter computes a cosine series of the range kernel with a per-pixel certificate of its
+    /// error and filters exactly the pixels it cannot certify; elsewhere it runs the exact
+    /// filter. Square windows, one channel or [`ColorDistance::PerChannel`]; other choices run
+    /// exact. [`filter_into_with_report`](crate::filter_into_with_report) says what ran. The
+    /// output is the same for any thread count and tile height.
+    ///
+    /// It must be finite and greater than 0, else the call fails with
+    /// [`Error::InvalidTolerance`]; one below what the fast mode can certify (the exact
+    /// filter's own accuracy) simply runs exact.
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// With a tolerance, run the fast mode wherever it applies and can certify the
+    /// tolerance, even where the cost model would choose the exact filter as faster: for
+    /// tests and benchmarks of the fast mode itself. The guarantee is the same.
+    pub fn always_fast(mut self, always: bool) -> Self {
+        self.always_fast = always;
+        self
+    }
+
+    /// The tolerance, if the fast mode is allowed.
+    pub fn get_tolerance(&self) -> Option<f64> {
+        self.tolerance
+    }
+
     /// The radius.
     pub fn get_radius(&self) -> usize {
         self.radius
@@ -489,6 +524,11 @@ impl Params {
         if self.tile_height == 0 {
             return Err(Error::ZeroTileHeight);
         }
+        if let Some(t) = self.tolerance
+            && !(t.is_finite() && t > 0.0)
+        {
+            return Err(Error::InvalidTolerance(t));
+        }
         let backend = match self.backend {
             Some(b) if !b.is_available() => {
                 return Err(Error::BackendUnavailable {
@@ -515,6 +555,8 @@ impl Params {
             backend,
             weight_mode: self.weight_mode,
             tile_height: self.tile_height,
+            tolerance: self.tolerance,
+            always_fast: self.always_fast,
         })
     }
 }
@@ -544,6 +586,10 @@ pub(crate) struct Resolved {
     pub weight_mode: Option<WeightMode>,
     /// Rows per parallel task, at least 1.
     pub tile_height: usize,
+    /// The fast mode's tolerance (finite, > 0), if allowed.
+    pub tolerance: Option<f64>,
+    /// Whether the cost model is skipped.
+    pub always_fast: bool,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! invokes [`entry_points!`] once with its lane type, its settings and its CPU features.
 
 use crate::Sample;
+use crate::fast::kernel::{TileInput, TileScratch};
 use crate::kernel::{FromSums, InPlace, NoSums, RowInput, Shared, SumsMut, WeightRows, Weights};
 
 /// What a backend does differently, as named constants in its file.
@@ -72,8 +73,12 @@ pub(crate) struct Kernels {
     pub(super) from_sums: unsafe fn(&RowInput<'_>, FromSums<'_>, &mut [f32]),
     pub(super) weigh: WeighFn<NoSums>,
     pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, &mut [f32], usize, SumsMut<'_>),
+    /// The fast mode's tile (see [`crate::fast::kernel::filter_tile`]).
+    pub(super) fast_tile: unsafe fn(&TileInput<'_>, &mut TileScratch, &mut [f32], usize) -> usize,
     #[cfg(test)]
     pub(super) exp2: unsafe fn(&[f32], &mut [f32]),
+    #[cfg(test)]
+    pub(super) phase: unsafe fn(&[f32], &mut [f32], &mut [f32]),
 }
 
 impl<T: Sample> Compiled<T> {
@@ -155,6 +160,31 @@ impl<T: Sample> Compiled<T> {
         }
     }
 
+    /// Filters one channel of one tile in the fast mode into `out` (rows `out_stride` apart),
+    /// returning how many of its valid pixels were computed exactly.
+    ///
+    /// # Panics
+    /// If a load or store would leave `input`'s values or `out`.
+    pub(crate) fn fast_tile(
+        &self,
+        input: &TileInput<'_>,
+        scratch: &mut TileScratch,
+        out: &mut [f32],
+        out_stride: usize,
+    ) -> usize {
+        assert!(input.fits(), "fast tile out of bounds");
+        assert!(
+            input.rows >= 1
+                && out_stride >= input.columns
+                && (input.rows - 1) * out_stride + input.columns <= out.len(),
+            "fast tile output out of bounds"
+        );
+        scratch.fit(input);
+        // SAFETY: the backend is available; the input fits, the scratch was fitted to it and
+        // the output covers it, all checked above.
+        unsafe { (self.kernels.fast_tile)(input, scratch, out, out_stride) }
+    }
+
     /// [`crate::convert::deinterleave`] for the image's channel count.
     pub(crate) fn deinterleave(
         &self,
@@ -178,6 +208,14 @@ impl<T: Sample> Compiled<T> {
     pub(crate) fn exp2(&self, xs: &[f32], out: &mut [f32]) {
         // SAFETY: the backend is available; the function checks the lengths.
         unsafe { (self.kernels.exp2)(xs, out) }
+    }
+
+    /// The fast mode's phases `(cos 2πf, sin 2πf)` of each of `fs` (a multiple of 16 long),
+    /// for the bound's test.
+    #[cfg(test)]
+    pub(crate) fn phase(&self, fs: &[f32], cos: &mut [f32], sin: &mut [f32]) {
+        // SAFETY: the backend is available; the function checks the lengths.
+        unsafe { (self.kernels.phase)(fs, cos, sin) }
     }
 }
 
@@ -265,6 +303,41 @@ macro_rules! entry_points {
             columns: usize,
         ) {
             $crate::convert::interleave::<T, C>(dst, src, planes, columns)
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available, and the contract of
+        /// [`filter_tile`]($crate::fast::kernel::filter_tile) hold.
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn fast_tile(
+            input: &$crate::fast::kernel::TileInput<'_>,
+            scratch: &mut $crate::fast::kernel::TileScratch,
+            out: &mut [f32],
+            out_stride: usize,
+        ) -> usize {
+            // SAFETY: the features are enabled here and available (contract); the const
+            // assertion above makes UNROLL_GRAY vectors divide LANE_MULTIPLE.
+            unsafe {
+                $crate::fast::kernel::filter_tile::<$lanes, UNROLL_GRAY>(input, scratch, out, out_stride)
+            }
+        }
+
+        /// # Safety
+        /// The lane type's CPU features must be available.
+        #[cfg(test)]
+        $(#[target_feature(enable = $feature)])?
+        unsafe fn phase(fs: &[f32], cos: &mut [f32], sin: &mut [f32]) {
+            assert!(fs.len() == cos.len() && fs.len() == sin.len() && fs.len().is_multiple_of(16));
+            use $crate::lanes::Lanes;
+            let n = <$lanes as Lanes>::N;
+            for (i, f) in fs.chunks_exact(n).enumerate() {
+                // SAFETY: the features are available (contract); each chunk holds N values.
+                unsafe {
+                    let (c, s) = $crate::fast::kernel::phase(<$lanes as Lanes>::load(f.as_ptr()));
+                    c.store(cos[i * n..].as_mut_ptr());
+                    s.store(sin[i * n..].as_mut_ptr());
+                }
+            }
         }
 
         /// # Safety
@@ -379,8 +452,11 @@ macro_rules! entry_points {
                 from_sums,
                 weigh,
                 weigh_keeping_sums,
+                fast_tile,
                 #[cfg(test)]
                 exp2,
+                #[cfg(test)]
+                phase,
             }
         }
     };

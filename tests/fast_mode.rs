@@ -1,0 +1,105 @@
+//! The fast mode (`Params::tolerance`) against the oracle: every result within the tolerance
+//! of the exact definition, on photos and adversarial images, every backend.
+
+mod common;
+
+use bilateral::oracle::{reference, store_as};
+use bilateral::{ImageView, Layout, Method, Params, Sample};
+use common::{backends, photo};
+
+/// The worst excess over the tolerance (≤ 0 when it holds) and the share recomputed, over
+/// every backend; panics where the bound fails.
+fn check<T: Sample>(img: &[T], layout: Layout, params: &Params, tau: f64) -> f64 {
+    let src = ImageView::new(img, layout).unwrap();
+    let exact = reference(src, params).unwrap();
+    let mut share = 0.0f64;
+    for backend in backends() {
+        let p = params.clone().backend(backend).tolerance(tau).always_fast(true);
+        let mut out = vec![T::ZERO; img.len()];
+        let dst = bilateral::ImageViewMut::new(&mut out, Layout::packed(layout.width, layout.height, layout.channels)).unwrap();
+        let report = bilateral::filter_into_with_report(src, dst, &p).unwrap();
+        assert!(matches!(report.passes[0], Method::Fast { .. }), "{backend}: {report:?}");
+        share = share.max(report.recomputed_share());
+        for (i, g) in out.iter().enumerate() {
+            let (g, e) = (g.to_f64(), exact.values[i]);
+            let ok = if T::IS_FLOAT {
+                (g - e).abs() <= tau + e.abs() * 2f64.powi(-24)
+            } else {
+                store_as::<T>(e - tau) <= g && g <= store_as::<T>(e + tau)
+            };
+            assert!(ok, "{backend} {params:?} τ {tau}: sample {i} is {g}, exact {e}");
+        }
+    }
+    share
+}
+
+fn gray(name: &str, x0: usize, y0: usize, w: usize, h: usize) -> Vec<u8> {
+    let img = photo(name);
+    let mut out = Vec::with_capacity(w * h);
+    for y in y0..y0 + h {
+        for x in x0..x0 + w {
+            let p = img.get_pixel(x as u32, y as u32).0;
+            out.push(((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn photo_crops_hold_the_tolerance() {
+    let (w, h) = (100, 70);
+    let img = gray("astronaut.png", 200, 120, w, h);
+    for sigma_s in [2.0, 3.0, 5.0] {
+        for sigma_r in [5.0, 25.0, 50.0] {
+            for tau in [0.5, 0.05] {
+                let r = (3.0f64 * sigma_s) as usize;
+                let p = Params::new().radius(r).sigma_space(sigma_s).sigma_range(sigma_r);
+                let share = check(&img, Layout::packed(w, h, 1), &p, tau);
+                eprintln!("σs {sigma_s} σr {sigma_r} τ {tau}: recomputed {:.3}%", 100.0 * share);
+            }
+        }
+    }
+}
+
+/// Images that stress the certificate: edges, impulses, ramps, checkerboards of contrast
+/// about `σr`, flat; in 0..255 levels.
+fn adversarial(kind: usize, w: usize, h: usize, sigma_r: f64, rng: &mut common::Rng) -> Vec<f64> {
+    (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            match kind {
+                0 => if x * 2 + y / 3 > w { 230.0 } else { 20.0 },
+                1 => if rng.unit() < 0.03 { 255.0 * rng.unit().round() } else { 100.0 + 3.0 * rng.unit() },
+                2 => (x * 255 / w.max(2)) as f64 * 0.7 + (y * 60 / h) as f64,
+                3 => 120.0 + if (x / 2 + y / 2) % 2 == 0 { sigma_r } else { -sigma_r },
+                _ => 77.0,
+            }
+        })
+        .map(|v: f64| v.clamp(0.0, 255.0))
+        .collect()
+}
+
+#[test]
+fn adversarial_images_hold_the_tolerance_in_every_type() {
+    let mut rng = common::Rng::new(13);
+    let (w, h) = (45, 38);
+    let layout = Layout::packed(w, h, 1);
+    for kind in 0..5 {
+        for sigma_s in [2.0, 3.0, 5.0, 10.0] {
+            for sigma_r in [5.0, 25.0, 50.0] {
+                let levels = adversarial(kind, w, h, sigma_r, &mut rng);
+                let r = (3.0f64 * sigma_s) as usize;
+                let p = Params::new().radius(r).sigma_space(sigma_s);
+                let u8s: Vec<u8> = levels.iter().map(|&v| v.round() as u8).collect();
+                let u16s: Vec<u16> = levels.iter().map(|&v| (v * 257.0).round() as u16).collect();
+                let f32s: Vec<f32> = levels.iter().map(|&v| (v / 255.0) as f32).collect();
+                for tau in [0.5, 0.05] {
+                    let s8 = check(&u8s, layout, &p.clone().sigma_range(sigma_r), tau);
+                    let s16 = check(&u16s, layout, &p.clone().sigma_range(sigma_r * 257.0), tau * 257.0);
+                    let s32 = check(&f32s, layout, &p.clone().sigma_range(sigma_r / 255.0), tau / 255.0);
+                    eprintln!("kind {kind} σs {sigma_s} σr {sigma_r} τ {tau}: recomputed u8 {s8:.4} u16 {s16:.4} f32 {s32:.4}");
+                }
+            }
+        }
+    }
+}
