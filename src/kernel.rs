@@ -56,7 +56,7 @@
 
 use std::marker::PhantomData;
 
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, each};
 use crate::weights::exp2;
 
 /// Every row is computed over a multiple of this many columns: the kernel's contract with its
@@ -298,8 +298,8 @@ impl Sums<'_> {
         // SAFETY: forwarded from the caller: NC + 1 sums of N columns from each x.
         unsafe {
             (
-                xs.map(|x| V::load(sums.add(x))),
-                xs.map(|x| std::array::from_fn(|c| V::load(sums.add((c + 1) * stride + x)))),
+                each!(U, |u| V::load(sums.add(xs[u]))),
+                each!(U, |u| each!(NC, |c| V::load(sums.add((c + 1) * stride + xs[u])))),
             )
         }
     }
@@ -375,7 +375,7 @@ impl Weights for Shared<'_> {
     ) -> [V; U] {
         // SAFETY: `covers` holds (contract): `tap.weight_at + x + N` is inside the ring for
         // each x of xs.
-        xs.map(|x| unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + x)) })
+        each!(U, |u| unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + xs[u])) })
     }
 }
 
@@ -538,7 +538,7 @@ unsafe fn differences<V: Lanes, const NC: usize>(
 ) -> [V; NC] {
     let ring = row.ring.as_ptr();
     // SAFETY: forwarded from the caller.
-    std::array::from_fn(|c| unsafe {
+    each!(NC, |c| unsafe {
         V::load(ring.add(at + c * row.channel_stride + x)).sub(centre[c])
     })
 }
@@ -551,7 +551,7 @@ unsafe fn differences<V: Lanes, const NC: usize>(
 unsafe fn centre<V: Lanes, const NC: usize>(row: &RowInput<'_>, x: usize) -> [V; NC] {
     let ring = row.ring.as_ptr();
     // SAFETY: forwarded from the caller.
-    std::array::from_fn(|c| unsafe { V::load(ring.add(row.centre + c * row.channel_stride + x)) })
+    each!(NC, |c| unsafe { V::load(ring.add(row.centre + c * row.channel_stride + x)) })
 }
 
 /// Adds one tap's weight `w` and weighted differences `w·d` to the sums. [`filter_row`] and
@@ -596,24 +596,33 @@ unsafe fn weight_each<
 ) -> [V; U] {
     if !STEP && U > 1 {
         // SAFETY: forwarded from the caller.
-        return std::array::from_fn(|u| unsafe {
+        return each!(U, |u| unsafe {
             let [w] = weight_each::<V, NC, L1, 1, true>(&[d[u]], nb, s);
             w
         });
     }
     // SAFETY: forwarded from the caller.
     unsafe {
-        let dist2: [V; U] = if L1 && NC > 1 {
-            let l1 = (1..NC).fold(d.map(|d| d[0].abs()), |a, c| {
-                std::array::from_fn(|u| a[u].add(d[u][c].abs()))
-            });
-            l1.map(|l1| l1.mul(l1))
+        let mut dist2: [V; U] = if L1 && NC > 1 {
+            each!(U, |u| d[u][0].abs())
         } else {
-            (1..NC).fold(d.map(|d| d[0].mul(d[0])), |a, c| {
-                std::array::from_fn(|u| d[u][c].mul_add(d[u][c], a[u]))
-            })
+            each!(U, |u| d[u][0].mul(d[u][0]))
         };
-        exp2(dist2.map(|x| x.mul_add(nb, s)))
+        for c in 1..NC {
+            for u in 0..U {
+                dist2[u] = if L1 {
+                    dist2[u].add(d[u][c].abs())
+                } else {
+                    d[u][c].mul_add(d[u][c], dist2[u])
+                };
+            }
+        }
+        if L1 && NC > 1 {
+            for x in &mut dist2 {
+                *x = x.mul(*x);
+            }
+        }
+        exp2(each!(U, |u| dist2[u].mul_add(nb, s)))
     }
 }
 
@@ -665,7 +674,7 @@ pub(crate) unsafe fn filter_row<
             let mut asked = Asked::new(row);
             for x0 in (0..columns).step_by(V::N * U) {
                 asked.ask(row, x0 + V::N * U);
-                let xs = std::array::from_fn(|u| x0 + u * V::N);
+                let xs = each!(U, |u| x0 + u * V::N);
                 let (sum_w, sum_wd) = weights.start::<V, NC, U>(&xs);
                 partial.store(&xs, sum_w, sum_wd);
             }
@@ -714,8 +723,8 @@ impl Partial {
         // SAFETY: forwarded from the caller.
         unsafe {
             (
-                xs.map(|x| V::load(self.at(NC, x))),
-                xs.map(|x| std::array::from_fn(|c| V::load(self.at(c, x)))),
+                each!(U, |u| V::load(self.at(NC, xs[u]))),
+                each!(U, |u| each!(NC, |c| V::load(self.at(c, xs[u])))),
             )
         }
     }
@@ -830,8 +839,8 @@ unsafe fn sweep<
             if !RESUME {
                 asked.ask(row, x1);
             }
-            let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-            let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+            let xs: [usize; U] = each!(U, |u| x0 + u * V::N);
+            let centre: [[V; NC]; U] = each!(U, |u| centre(row, xs[u]));
             let (mut sum_w, mut sum_wd) = if RESUME {
                 partial.load::<V, NC, U>(&xs)
             } else {
@@ -840,7 +849,7 @@ unsafe fn sweep<
             for tap in taps {
                 let s = V::splat(tap.log2_spatial);
                 let d: [[V; NC]; U] =
-                    std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                    each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
                 let w = weights.weights::<V, NC, L1, U, STEP>(tap, &d, nb, s, &xs);
                 for u in 0..U {
                     accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
@@ -894,8 +903,8 @@ pub(crate) unsafe fn weigh_row<
             let first_tap = sweep * SWEEP;
             let mut x0 = 0;
             while x0 < columns {
-                let xs: [usize; U] = std::array::from_fn(|u| x0 + u * V::N);
-                let centre: [[V; NC]; U] = std::array::from_fn(|u| centre(row, xs[u]));
+                let xs: [usize; U] = each!(U, |u| x0 + u * V::N);
+                let centre: [[V; NC]; U] = each!(U, |u| centre(row, xs[u]));
                 // A later sweep goes on from the sums the one before kept.
                 let (mut sum_w, mut sum_wd) = if S::KEEPS && sweep > 0 {
                     sums.load::<V, NC, U>(&xs)
@@ -906,7 +915,7 @@ pub(crate) unsafe fn weigh_row<
                     let k = first_tap + k;
                     let s = V::splat(tap.log2_spatial);
                     let d: [[V; NC]; U] =
-                        std::array::from_fn(|u| differences(row, tap.at, &centre[u], xs[u]));
+                        each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
                     let w = weight_each::<V, NC, L1, U, STEP>(&d, nb, s);
                     for u in 0..U {
                         w[u].store(out.add(k * stride + tap.weight_at + xs[u]));

@@ -46,3 +46,27 @@ pub(crate) trait Lanes: Copy {
     /// the bits of `self` scales it. Exact when the result is normal.
     unsafe fn scale_exp2(self, t: Self, e: Self, x: Self, limit: Self) -> Self;
 }
+
+/// `[e(0), …, e(n - 1)]`, with the index bound to `$u` in turn: `std::array::from_fn(|u| e)`
+/// written out in the caller, with no closure. The kernels build their arrays of vectors with
+/// it because a closure is a function of its own, compiled without the target features of
+/// the entry point it is inlined into: where the inliner leaves it out of line (as it did
+/// for `from_fn`'s and arrays' `map` in a default build), every intrinsic in it becomes a
+/// call, and the AVX-512 kernel ran 25 times slower than with `-C target-cpu=native`.
+macro_rules! each {
+    ($n:expr, |$u:ident| $e:expr) => {{
+        #[allow(unused_variables)]
+        let $u = 0usize;
+        let first = $e;
+        let mut out = [first; $n];
+        #[allow(unused_mut)]
+        let mut $u = 1usize;
+        while $u < $n {
+            out[$u] = $e;
+            $u += 1;
+        }
+        out
+    }};
+}
+
+pub(crate) use each;

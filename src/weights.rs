@@ -34,7 +34,7 @@
 //! `exp2_bound_holds_on_every_f32_from_minus_one_and_a_half_to_zero` (in [`crate::backend`])
 //! checks every `f32` there on every backend the CPU has, which covers the whole domain.
 
-use crate::lanes::Lanes;
+use crate::lanes::{Lanes, each};
 
 /// Arguments below this give a weight of exactly 0.
 pub(crate) const EXP2_MIN: f32 = -125.0;
@@ -117,20 +117,23 @@ pub(crate) unsafe fn exp2<V: Lanes, const U: usize>(x: [V; U]) -> [V; U] {
     let poly = const { exp2_poly(V::TABLE_BITS) };
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        let e = x.map(|x| x.add(V::splat(magic)));
-        let t = e.map(|e| e.sub(V::splat(magic)));
-        let r: [V; U] = std::array::from_fn(|u| x[u].sub(t[u]));
+        let e = each!(U, |u| x[u].add(V::splat(magic)));
+        let t = each!(U, |u| e[u].sub(V::splat(magic)));
+        let r: [V; U] = each!(U, |u| x[u].sub(t[u]));
         let (&last, rest) = poly.split_last().expect("a polynomial has coefficients");
-        let q = rest.iter().rev().fold([V::splat(last); U], |q, &c| {
-            std::array::from_fn(|u| q[u].mul_add(r[u], V::splat(c)))
-        });
+        let mut q = [V::splat(last); U];
+        for &c in rest.iter().rev() {
+            for u in 0..U {
+                q[u] = q[u].mul_add(r[u], V::splat(c));
+            }
+        }
         let (table, table_r): ([V; U], [V; U]) = if V::TABLE_BITS == 0 {
             ([V::splat(1.0); U], r)
         } else {
-            let table = e.map(|e| V::exp2_table(e));
-            (table, std::array::from_fn(|u| table[u].mul(r[u])))
+            let table = each!(U, |u| V::exp2_table(e[u]));
+            (table, each!(U, |u| table[u].mul(r[u])))
         };
-        std::array::from_fn(|u| {
+        each!(U, |u| {
             table_r[u]
                 .mul_add(q[u], table[u])
                 .scale_exp2(t[u], e[u], x[u], V::splat(EXP2_MIN))

@@ -74,14 +74,16 @@ pub(crate) unsafe fn phase<V: Lanes>(f: V) -> (V, V) {
         let x = f.sub(q.mul(V::splat(0.5)));
         let sign = q.mul_add(q.mul(V::splat(2.0)).sub(V::splat(4.0)), V::splat(1.0));
         let x2 = x.mul(x);
-        let horner = |c: &[f32]| {
-            let (&last, rest) = c.split_last().expect("coefficients");
-            rest.iter()
-                .rev()
-                .fold(V::splat(last), |p, &c| p.mul_add(x2, V::splat(c)))
-        };
-        let sin = x.mul(horner(&SIN));
-        let cos = horner(&COS);
+        // Loops, not closures: see crate::lanes::each.
+        let mut sin = V::splat(SIN[SIN.len() - 1]);
+        for &c in SIN[..SIN.len() - 1].iter().rev() {
+            sin = sin.mul_add(x2, V::splat(c));
+        }
+        let mut cos = V::splat(COS[COS.len() - 1]);
+        for &c in COS[..COS.len() - 1].iter().rev() {
+            cos = cos.mul_add(x2, V::splat(c));
+        }
+        let sin = x.mul(sin);
         (cos.mul(sign), sin.mul(sign))
     }
 }
@@ -204,7 +206,6 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
 ) -> usize {
     let n = V::N;
     let r = input.radius;
-    let taps = 2 * r + 1;
     let (rows, columns, pc) = (input.rows, input.columns, input.phase_columns);
     let half = input.in_rows() * pc;
     let values = input.values.as_ptr();
@@ -316,7 +317,6 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
                 }
             }
         }
-        let _ = taps;
         exact
     }
 }
