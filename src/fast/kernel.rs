@@ -240,51 +240,40 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
                     a.mul_add(d, b.mul(c)).store(zk.add(half + at));
                 }
             }
-            // Down the columns, U vectors at a time: the window's rows are in L1 for the
-            // next output row.
+            // Down the columns, ROWS output rows at a time, so that each row of phases loaded
+            // serves all of them; each output row still sums its taps in order.
+            let planes = Planes { zk, half, pc };
             let vhalf = rows * pc;
-            for x in (0..pc).step_by(U * n) {
-                for y in 0..rows {
-                    let mut re = [V::splat(0.0); U];
-                    let mut im = [V::splat(0.0); U];
-                    for (d, &hd) in h.iter().enumerate() {
-                        let hd = V::splat(hd);
-                        let at = (y + d) * pc + x;
-                        for u in 0..U {
-                            re[u] = V::load(zk.add(at + u * n)).mul_add(hd, re[u]);
-                            im[u] = V::load(zk.add(half + at + u * n)).mul_add(hd, im[u]);
-                        }
-                    }
-                    for u in 0..U {
-                        re[u].store(vertical.add(y * pc + x + u * n));
-                        im[u].store(vertical.add(vhalf + y * pc + x + u * n));
+            for x in (0..pc).step_by(n) {
+                for y0 in (0..rows).step_by(ROWS) {
+                    let (re, im) = vertical_sums::<V>(planes, h, y0, (rows - y0).min(ROWS), x);
+                    for i in 0..(rows - y0).min(ROWS) {
+                        re[i].store(vertical.add((y0 + i) * pc + x));
+                        im[i].store(vertical.add(vhalf + (y0 + i) * pc + x));
                     }
                 }
             }
-            // Along the rows, then the term's share of each pixel's sums.
+            // Along the rows, then the term's share of each pixel's sums: two rows at a time
+            // where the registers hold their sums.
+            let along = Along {
+                vertical,
+                vhalf,
+                planes,
+                den,
+                num,
+                columns,
+                r,
+            };
             let (weight, offset) = (V::splat(weight), V::splat(offset));
-            for y in 0..rows {
-                for x in (0..columns).step_by(U * n) {
-                    let mut re = [V::splat(0.0); U];
-                    let mut im = [V::splat(0.0); U];
-                    for (d, &hd) in h.iter().enumerate() {
-                        let hd = V::splat(hd);
-                        let at = y * pc + x + d;
-                        for u in 0..U {
-                            re[u] = V::load(vertical.add(at + u * n)).mul_add(hd, re[u]);
-                            im[u] = V::load(vertical.add(vhalf + at + u * n)).mul_add(hd, im[u]);
-                        }
-                    }
-                    let centre = (y + r) * pc + x + r;
-                    for u in 0..U {
-                        let cr = V::load(zk.add(centre + u * n));
-                        let ci = V::load(zk.add(half + centre + u * n));
-                        let real = cr.mul_add(re[u], ci.mul(im[u]));
-                        let imag = cr.mul(im[u]).sub(ci.mul(re[u]));
-                        let at = y * columns + x + u * n;
-                        weight.mul_add(real, V::load(den.add(at))).store(den.add(at));
-                        offset.mul_add(imag, V::load(num.add(at))).store(num.add(at));
-                    }
+            let pair = if 2 * U <= ROWS { 2 } else { 1 };
+            let mut y = 0;
+            while y < rows {
+                if pair == 2 && y + 1 < rows {
+                    along.rows::<V, U, 2>(h, y, weight, offset);
+                    y += 2;
+                } else {
+                    along.rows::<V, U, 1>(h, y, weight, offset);
+                    y += 1;
                 }
             }
         }
@@ -318,6 +307,106 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
             }
         }
         exact
+    }
+}
+
+/// Output rows one vertical step computes together.
+const ROWS: usize = 4;
+
+/// The current term's phases: real parts from `zk`, imaginary ones `half` further, rows `pc`
+/// apart.
+#[derive(Clone, Copy)]
+struct Planes {
+    zk: *mut f32,
+    half: usize,
+    pc: usize,
+}
+
+/// The vertical sums `Σ_d h(d)·zk(y + d)` of the `m ≤ ROWS` output rows from `y0` at the `N`
+/// columns from `x`: each input row is loaded once and added into the rows whose window
+/// holds it, each row's taps in order.
+///
+/// # Safety
+/// `V`'s features available; the rows `y0..y0 + m + 2r` of both planes hold `x + N` columns.
+#[inline(always)]
+unsafe fn vertical_sums<V: Lanes>(
+    p: Planes,
+    h: &[f32],
+    y0: usize,
+    m: usize,
+    x: usize,
+) -> ([V; ROWS], [V; ROWS]) {
+    let taps = h.len();
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let mut re = [V::splat(0.0); ROWS];
+        let mut im = [V::splat(0.0); ROWS];
+        for j in 0..m + taps - 1 {
+            let at = (y0 + j) * p.pc + x;
+            let (zr, zi) = (V::load(p.zk.add(at)), V::load(p.zk.add(p.half + at)));
+            for i in 0..ROWS {
+                if i < m && j >= i && j - i < taps {
+                    let hd = V::splat(h[j - i]);
+                    re[i] = zr.mul_add(hd, re[i]);
+                    im[i] = zi.mul_add(hd, im[i]);
+                }
+            }
+        }
+        (re, im)
+    }
+}
+
+/// What the horizontal step of one term reads and adds to.
+struct Along {
+    vertical: *mut f32,
+    vhalf: usize,
+    planes: Planes,
+    den: *mut f32,
+    num: *mut f32,
+    columns: usize,
+    r: usize,
+}
+
+/// The horizontal sums of `R` rows from `y`, `U` vectors at a time, and their share of each
+/// pixel's sums.
+impl Along {
+    /// # Safety
+    /// `V`'s features available; the planes hold the tile (see [`filter_tile`]).
+    #[inline(always)]
+    unsafe fn rows<V: Lanes, const U: usize, const R: usize>(&self, h: &[f32], y: usize, weight: V, offset: V) {
+        let n = V::N;
+        let pc = self.planes.pc;
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            for x in (0..self.columns).step_by(U * n) {
+                let mut re = [[V::splat(0.0); U]; R];
+                let mut im = [[V::splat(0.0); U]; R];
+                for (d, &hd) in h.iter().enumerate() {
+                    let hd = V::splat(hd);
+                    for k in 0..R {
+                        let at = (y + k) * pc + x + d;
+                        for u in 0..U {
+                            re[k][u] = V::load(self.vertical.add(at + u * n)).mul_add(hd, re[k][u]);
+                            im[k][u] =
+                                V::load(self.vertical.add(self.vhalf + at + u * n)).mul_add(hd, im[k][u]);
+                        }
+                    }
+                }
+                for k in 0..R {
+                    let centre = (y + k + self.r) * pc + x + self.r;
+                    for u in 0..U {
+                        let zk = self.planes.zk;
+                        let cr = V::load(zk.add(centre + u * n));
+                        let ci = V::load(zk.add(self.planes.half + centre + u * n));
+                        let real = cr.mul_add(re[k][u], ci.mul(im[k][u]));
+                        let imag = cr.mul(im[k][u]).sub(ci.mul(re[k][u]));
+                        let at = (y + k) * self.columns + x + u * n;
+                        weight.mul_add(real, V::load(self.den.add(at))).store(self.den.add(at));
+                        offset.mul_add(imag, V::load(self.num.add(at))).store(self.num.add(at));
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -175,12 +175,13 @@ impl<T: Sample> FastPass<T> {
             .into_par_iter()
             .map(|y| {
                 let (mut lo, mut hi, mut valid) = (f32::INFINITY, f32::NEG_INFINITY, true);
+                // Comparisons rather than f32::min, whose NaN rule keeps the loop scalar.
                 for px in src.row(y).chunks_exact(self.channels) {
                     for s in &px[..self.filtered] {
                         let v = s.to_f32();
                         valid &= !T::IS_FLOAT || is_valid_value(v);
-                        lo = lo.min(v);
-                        hi = hi.max(v);
+                        lo = if v < lo { v } else { lo };
+                        hi = if v > hi { v } else { hi };
                     }
                 }
                 (lo, hi, valid)
