@@ -29,6 +29,7 @@ def filter(
     border_value: float | None = None,
     filter_alpha: bool = False,
     iterations: int = 1,
+    tolerance: float | None = None,
     out: npt.NDArray[_S] | None = None,
     threads: int | None = None,
 ) -> npt.NDArray[_S]:

@@ -1,8 +1,8 @@
 //! The entry points on slices: validation, passes, and the copy cases.
 #![forbid(unsafe_code)]
 
-use crate::sample::is_valid_value;
 use crate::fast::{FastPass, Ran};
+use crate::sample::is_valid_value;
 use crate::tiles::{Pass, Rejected};
 use crate::{Error, ImageView, ImageViewMut, Layout, Method, Params, Report, Sample};
 

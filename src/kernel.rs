@@ -299,7 +299,9 @@ impl Sums<'_> {
         unsafe {
             (
                 each!(U, |u| V::load(sums.add(xs[u]))),
-                each!(U, |u| each!(NC, |c| V::load(sums.add((c + 1) * stride + xs[u])))),
+                each!(U, |u| each!(NC, |c| V::load(
+                    sums.add((c + 1) * stride + xs[u])
+                ))),
             )
         }
     }
@@ -375,7 +377,9 @@ impl Weights for Shared<'_> {
     ) -> [V; U] {
         // SAFETY: `covers` holds (contract): `tap.weight_at + x + N` is inside the ring for
         // each x of xs.
-        each!(U, |u| unsafe { V::load(self.ring.as_ptr().add(tap.weight_at + xs[u])) })
+        each!(U, |u| unsafe {
+            V::load(self.ring.as_ptr().add(tap.weight_at + xs[u]))
+        })
     }
 }
 
@@ -551,7 +555,9 @@ unsafe fn differences<V: Lanes, const NC: usize>(
 unsafe fn centre<V: Lanes, const NC: usize>(row: &RowInput<'_>, x: usize) -> [V; NC] {
     let ring = row.ring.as_ptr();
     // SAFETY: forwarded from the caller.
-    each!(NC, |c| unsafe { V::load(ring.add(row.centre + c * row.channel_stride + x)) })
+    each!(NC, |c| unsafe {
+        V::load(ring.add(row.centre + c * row.channel_stride + x))
+    })
 }
 
 /// Adds one tap's weight `w` and weighted differences `w·d` to the sums. [`filter_row`] and
@@ -848,8 +854,7 @@ unsafe fn sweep<
             };
             for tap in taps {
                 let s = V::splat(tap.log2_spatial);
-                let d: [[V; NC]; U] =
-                    each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
+                let d: [[V; NC]; U] = each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
                 let w = weights.weights::<V, NC, L1, U, STEP>(tap, &d, nb, s, &xs);
                 for u in 0..U {
                     accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
@@ -914,8 +919,7 @@ pub(crate) unsafe fn weigh_row<
                 for (k, tap) in taps.iter().enumerate() {
                     let k = first_tap + k;
                     let s = V::splat(tap.log2_spatial);
-                    let d: [[V; NC]; U] =
-                        each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
+                    let d: [[V; NC]; U] = each!(U, |u| differences(row, tap.at, &centre[u], xs[u]));
                     let w = weight_each::<V, NC, L1, U, STEP>(&d, nb, s);
                     for u in 0..U {
                         w[u].store(out.add(k * stride + tap.weight_at + xs[u]));

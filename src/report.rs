@@ -31,9 +31,7 @@ impl fmt::Display for ExactBecause {
         f.write_str(match self {
             ExactBecause::NoTolerance => "no tolerance given",
             ExactBecause::Window => "the fast mode needs the square window",
-            ExactBecause::Distance => {
-                "the fast mode needs one channel or the per-channel distance"
-            }
+            ExactBecause::Distance => "the fast mode needs one channel or the per-channel distance",
             ExactBecause::FlatRange => "beta is 0",
             ExactBecause::ToleranceTooSmall => "the tolerance is below what can be certified",
             ExactBecause::Faster => "the exact filter is faster here",

@@ -164,6 +164,12 @@ typedef struct BilateralParams {
     // `BILATERAL_BACKEND_AUTO` (default) or a `BILATERAL_BACKEND_*` to force; one this CPU
     // lacks makes calls fail with `BILATERAL_STATUS_BACKEND_UNAVAILABLE`.
     uint32_t backend;
+    // 0 (default): the exact filter. Above 0: the fast mode is allowed, every result within
+    // this of the exact filter's in the sample's units before rounding (0.5 keeps integers
+    // within 1); it runs where it is faster (large square windows, one channel or
+    // `BILATERAL_DISTANCE_PER_CHANNEL`). Negative, NaN or infinite:
+    // `BILATERAL_STATUS_INVALID_PARAMETER`. The result does not depend on the threads.
+    double tolerance;
 } BilateralParams;
 
 #ifdef __cplusplus

@@ -106,6 +106,12 @@ pub struct BilateralParams {
     /// `BILATERAL_BACKEND_AUTO` (default) or a `BILATERAL_BACKEND_*` to force; one this CPU
     /// lacks makes calls fail with `BILATERAL_STATUS_BACKEND_UNAVAILABLE`.
     pub backend: u32,
+    /// 0 (default): the exact filter. Above 0: the fast mode is allowed, every result within
+    /// this of the exact filter's in the sample's units before rounding (0.5 keeps integers
+    /// within 1); it runs where it is faster (large square windows, one channel or
+    /// `BILATERAL_DISTANCE_PER_CHANNEL`). Negative, NaN or infinite:
+    /// `BILATERAL_STATUS_INVALID_PARAMETER`. The result does not depend on the threads.
+    pub tolerance: f64,
 }
 
 impl Default for BilateralParams {
@@ -128,6 +134,7 @@ impl Default for BilateralParams {
             iterations: 1,
             threads: 0,
             backend: BILATERAL_BACKEND_AUTO,
+            tolerance: 0.0,
         }
     }
 }
@@ -164,6 +171,9 @@ impl BilateralParams {
             .radius(usize::try_from(self.radius).unwrap_or(usize::MAX))
             .filter_alpha(self.filter_alpha != 0)
             .iterations(self.iterations);
+        if self.tolerance != 0.0 {
+            p = p.tolerance(self.tolerance);
+        }
         p = match self.spatial_mode {
             BILATERAL_SPATIAL_SIGMA => p.sigma_space(self.sigma_space),
             BILATERAL_SPATIAL_ALPHA => p.alpha(self.alpha),

@@ -121,7 +121,8 @@ impl From<&Error> for BilateralStatus {
             | Error::InvalidSigmaRange(_)
             | Error::InvalidAlpha(_)
             | Error::InvalidBeta(_)
-            | Error::InvalidBorderValue(_) => BilateralStatus::InvalidParameter,
+            | Error::InvalidBorderValue(_)
+            | Error::InvalidTolerance(_) => BilateralStatus::InvalidParameter,
             Error::RadiusTooLarge { .. } => BilateralStatus::RadiusTooLarge,
             Error::EmptyImage { .. } => BilateralStatus::EmptyImage,
             Error::UnsupportedChannels(_) => BilateralStatus::UnsupportedChannels,

@@ -108,6 +108,13 @@ pub struct FilterArgs {
     #[arg(long)]
     pub filter_alpha: bool,
 
+    /// Allow the fast mode: every result within T of the exact filter's, in the sample's units
+    /// (as stored for f32), before rounding; 0.5 keeps integer results within 1 of the exact
+    /// ones. Runs a certified cosine-series filter where that is faster (large windows; square
+    /// window, one channel or --color per-channel), else the exact filter
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
+    pub tolerance: Option<f64>,
+
     /// Apply the filter N times, each on the previous result (0 copies) [default: 1]
     #[arg(long, value_name = "N")]
     pub iterations: Option<u32>,
@@ -441,6 +448,9 @@ impl FilterArgs {
         }
         if let Some(n) = self.iterations {
             p = p.iterations(n);
+        }
+        if let Some(t) = self.tolerance {
+            p = p.tolerance(t);
         }
         Ok(p.filter_alpha(self.filter_alpha))
     }

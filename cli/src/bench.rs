@@ -5,7 +5,9 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use bilateral::{Backend, ImageView, ImageViewMut, Layout, Params, Sample};
+use bilateral::{
+    Backend, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report, Sample,
+};
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use rayon::ThreadPool;
@@ -73,7 +75,7 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
             )?;
             writeln!(
                 out,
-                "{:<9} {:<9} {:>7} {:>11} {:>11} {:>10}",
+                "{:<9} {:<9} {:>7} {:>11} {:>11} {:>10}  method",
                 "format", "backend", "threads", "median ms", "min ms", "Mpix/s"
             )?;
         }
@@ -82,7 +84,7 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
             for &backend in &backends {
                 let p = params.clone().backend(backend);
                 for pool in &pools {
-                    let times = time(&frame, &p, pool, cmd.runs)
+                    let (times, report) = time(&frame, &p, pool, cmd.runs)
                         .with_context(|| format!("{} on {backend}", format.name()))?;
                     let case = Case {
                         format,
@@ -92,6 +94,7 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
                         threads: pool.current_num_threads(),
                         runs: cmd.runs,
                         times,
+                        report,
                     };
                     if cmd.json {
                         writeln!(out, "{}", case.json())?;
@@ -210,28 +213,40 @@ fn frame(rgb: &RgbImage, format: BenchFormat) -> Image {
     .convert(t)
 }
 
-/// Seconds of each timed run, after one warm-up, filtering into a buffer allocated once.
-fn time(frame: &Image, params: &Params, pool: &ThreadPool, runs: u32) -> Result<Vec<f64>> {
+/// Seconds of each timed run, after one warm-up, filtering into a buffer allocated once, and
+/// what the last run did.
+fn time(
+    frame: &Image,
+    params: &Params,
+    pool: &ThreadPool,
+    runs: u32,
+) -> Result<(Vec<f64>, Report)> {
     fn go<T: Sample>(
         src: &[T],
         layout: Layout,
         params: &Params,
         pool: &ThreadPool,
         runs: u32,
-    ) -> Result<Vec<f64>, bilateral::Error> {
+    ) -> Result<(Vec<f64>, Report), bilateral::Error> {
         let mut dst = vec![T::ZERO; src.len()];
         pool.install(|| {
-            let mut once = || -> Result<f64, bilateral::Error> {
+            let mut once = || -> Result<(f64, Report), bilateral::Error> {
                 let start = Instant::now();
-                bilateral::filter_into(
+                let report = bilateral::filter_into_with_report(
                     ImageView::new(src, layout)?,
                     ImageViewMut::new(&mut dst, layout)?,
                     params,
                 )?;
-                Ok(start.elapsed().as_secs_f64())
+                Ok((start.elapsed().as_secs_f64(), report))
             };
-            once()?;
-            (0..runs).map(|_| once()).collect()
+            let (_, mut report) = once()?;
+            let mut times = Vec::new();
+            for _ in 0..runs {
+                let (t, r) = once()?;
+                times.push(t);
+                report = r;
+            }
+            Ok((times, report))
         })
     }
     let layout = frame.layout();
@@ -251,6 +266,7 @@ struct Case<'a> {
     threads: usize,
     runs: u32,
     times: Vec<f64>,
+    report: Report,
 }
 
 impl Case<'_> {
@@ -273,15 +289,30 @@ impl Case<'_> {
         (self.size.width * self.size.height) as f64 / self.median() / 1e6
     }
 
+    /// How the first pass ran: `exact`, or `fast` with its terms and the share of samples
+    /// recomputed exactly.
+    fn method(&self) -> String {
+        match self.report.passes.first() {
+            Some(Method::Fast { terms, .. }) => format!(
+                "fast: {terms} terms, {:.4}% exact",
+                100.0 * self.report.recomputed_share()
+            ),
+            Some(Method::Exact(ExactBecause::NoTolerance)) | None => "exact".to_string(),
+            Some(Method::Exact(because)) => format!("exact: {because}"),
+            Some(_) => "other".to_string(),
+        }
+    }
+
     fn row(&self) -> String {
         format!(
-            "{:<9} {:<9} {:>7} {:>11.3} {:>11.3} {:>10.1}",
+            "{:<9} {:<9} {:>7} {:>11.3} {:>11.3} {:>10.1}  {}",
             self.format.name(),
             self.backend.name(),
             self.threads,
             self.median() * 1e3,
             self.min() * 1e3,
-            self.mpix_s()
+            self.mpix_s(),
+            self.method()
         )
     }
 
@@ -303,6 +334,14 @@ impl Case<'_> {
             "median_s": self.median(),
             "min_s": self.min(),
             "mpix_s": self.mpix_s(),
+            "tolerance": p.get_tolerance(),
+            "mode": if self.report.used_fast_mode() { "fast" } else { "exact" },
+            "method": self.method(),
+            "terms": match self.report.passes.first() {
+                Some(Method::Fast { terms, .. }) => Some(*terms),
+                _ => None,
+            },
+            "recomputed_share": self.report.recomputed_share(),
         })
     }
 }

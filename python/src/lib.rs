@@ -59,6 +59,10 @@ mod module {
     ///     "constant:V" is accepted too.
     /// filter_alpha: with 2 or 4 channels the last is alpha: copied unless this is True.
     /// iterations: apply the filter this many times (integers rounded between passes).
+    /// tolerance: allow the fast mode: every result within this of the exact filter's, in the
+    ///     sample's units, before rounding (0.5 keeps integers within 1). It runs where it is
+    ///     faster (large windows; square window, one channel or color="per-channel"), else
+    ///     the exact filter runs. Must be finite and > 0.
     /// out: a C-contiguous, writeable array of img's dtype and shape, not sharing memory with
     ///     img; the result is written there and `out` is returned.
     /// threads: None runs on rayon's global pool (all cores); n runs on a pool of n threads.
@@ -70,7 +74,7 @@ mod module {
     #[pyo3(signature = (
         img, radius=2, sigma_space=None, sigma_range=None, *, alpha=None, beta=None,
         window="square", color="joint", border="reflect101", border_value=None,
-        filter_alpha=false, iterations=1, out=None, threads=None
+        filter_alpha=false, iterations=1, tolerance=None, out=None, threads=None
     ))]
     // The Python signature is the interface; a struct would only move the list elsewhere.
     #[allow(clippy::too_many_arguments)]
@@ -87,6 +91,7 @@ mod module {
         border_value: Option<f64>,
         filter_alpha: bool,
         iterations: i64,
+        tolerance: Option<f64>,
         out: Option<&Bound<'py, PyAny>>,
         threads: Option<i64>,
     ) -> PyResult<Bound<'py, PyUntypedArray>> {
@@ -102,6 +107,7 @@ mod module {
             border_value,
             filter_alpha,
             iterations,
+            tolerance,
         })?;
         arrays::filter(img, &params, out, &Pool::for_threads(threads)?)
     }

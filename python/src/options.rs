@@ -21,6 +21,7 @@ pub(crate) struct Choices<'a> {
     pub border_value: Option<f64>,
     pub filter_alpha: bool,
     pub iterations: i64,
+    pub tolerance: Option<f64>,
 }
 
 /// The parameters `c` describes, checked as a filter call would check them, so that a bad
@@ -46,6 +47,9 @@ pub(crate) fn params(c: Choices<'_>) -> PyResult<Params> {
         // The library's default: a tenth of the dtype's full scale.
         (None, None) => p,
     };
+    if let Some(t) = c.tolerance {
+        p = p.tolerance(t);
+    }
     check(&p)?;
     Ok(p)
 }

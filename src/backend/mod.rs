@@ -227,3 +227,65 @@ mod exp2_bound {
         }
     }
 }
+
+#[cfg(test)]
+mod phase_bound {
+    //! The fast mode's phase polynomial of [`crate::fast::kernel`] compiled on every backend
+    //! the CPU has.
+    use rayon::prelude::*;
+
+    use super::{Backend, compiled};
+    use crate::fast::kernel::PHASE_MAX_ERROR;
+
+    /// The largest distance of the computed `e^(2πix)` from the true one, over every `f32`
+    /// whose bits lie in `bits`, `step` apart.
+    fn worst(backend: Backend, bits: std::ops::Range<u32>, step: usize) -> f64 {
+        let chunk = 1 << 16;
+        bits.clone()
+            .step_by(chunk * step)
+            .par_bridge()
+            .map(|start| {
+                let end = (start as u64 + (chunk * step) as u64).min(bits.end as u64) as u32;
+                let mut fs: Vec<f32> = (start..end).step_by(step).map(f32::from_bits).collect();
+                fs.resize(fs.len().div_ceil(16) * 16, 0.0);
+                let (mut c, mut s) = (vec![0.0; fs.len()], vec![0.0; fs.len()]);
+                compiled::<f32>(backend, 1, 1, false).phase(&fs, &mut c, &mut s);
+                fs.iter()
+                    .zip(c.iter().zip(&s))
+                    .map(|(&f, (&c, &s))| {
+                        let (ts, tc) = (2.0 * std::f64::consts::PI * f64::from(f)).sin_cos();
+                        (f64::from(c) - tc).hypot(f64::from(s) - ts)
+                    })
+                    .fold(0.0, f64::max)
+            })
+            .reduce(|| 0.0, f64::max)
+    }
+
+    /// The reduction to `x = f - round(2f)/2` is exact and the polynomials are odd and even
+    /// in `x`, so the error at any `f` of `[0, 1)` is the error at some `x` of `[0, 1/4]`:
+    /// every `f32` there from `2^-16` up, and every 61st below (where the series is its first
+    /// term to the last bit).
+    #[test]
+    fn phase_bound_holds_on_every_f32_of_a_quarter_period() {
+        let (small, quarter) = ((2f32).powi(-16).to_bits(), 0.25f32.to_bits() + 1);
+        for backend in Backend::available() {
+            let e = worst(backend, small..quarter, 1).max(worst(backend, 0..small, 61));
+            eprintln!("phase on {backend}: worst error {e:.3e}");
+            assert!(e <= PHASE_MAX_ERROR, "{backend}: {e:e}");
+        }
+    }
+
+    #[test]
+    fn phases_of_other_quarters_are_those_of_the_reduced_argument() {
+        for backend in Backend::available() {
+            let fs: Vec<f32> = (0..64).map(|i| i as f32 / 64.0).collect();
+            let (mut c, mut s) = (vec![0.0; 64], vec![0.0; 64]);
+            compiled::<f32>(backend, 1, 1, false).phase(&fs, &mut c, &mut s);
+            for (i, &f) in fs.iter().enumerate() {
+                let (ts, tc) = (2.0 * std::f64::consts::PI * f64::from(f)).sin_cos();
+                let e = (f64::from(c[i]) - tc).hypot(f64::from(s[i]) - ts);
+                assert!(e <= PHASE_MAX_ERROR, "{backend} f {f}: {e:e}");
+            }
+        }
+    }
+}

@@ -33,7 +33,11 @@ const fn taylor(j: usize) -> f32 {
         c *= 2.0 * std::f64::consts::PI / i as f64;
         i += 1;
     }
-    if (j / 2) % 2 == 1 { -c as f32 } else { c as f32 }
+    if (j / 2) % 2 == 1 {
+        -c as f32
+    } else {
+        c as f32
+    }
 }
 
 /// `sin(2πx) = x·Σ_j SIN[j]·x^2j` on `|x| ≤ 1/4`, to `x^13`.
@@ -153,7 +157,9 @@ impl TileInput<'_> {
             .phase_columns
             .max(self.valid_columns.saturating_sub(1) + self.exact.row_len);
         self.columns.is_multiple_of(crate::kernel::LANE_MULTIPLE)
-            && self.phase_columns.is_multiple_of(crate::kernel::LANE_MULTIPLE)
+            && self
+                .phase_columns
+                .is_multiple_of(crate::kernel::LANE_MULTIPLE)
             && self.phase_columns >= self.columns + 2 * r
             && self.row_stride >= reach
             && self.valid_rows <= self.rows
@@ -184,7 +190,8 @@ impl TileScratch {
         let sums = input.rows * input.columns;
         self.z1.resize(phases, 0.0);
         self.zk.resize(phases, 0.0);
-        self.vertical.resize(2 * input.rows * input.phase_columns, 0.0);
+        self.vertical
+            .resize(2 * input.rows * input.phase_columns, 0.0);
         self.den.resize(sums, 0.0);
         self.num.resize(sums, 0.0);
         self.margin.resize(input.columns, 0.0);
@@ -289,7 +296,10 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
         for y in 0..rows {
             let out_row = out.as_mut_ptr().add(y * out_stride);
             for x in (0..columns).step_by(n) {
-                let (d, nm) = (V::load(den.add(y * columns + x)), V::load(num.add(y * columns + x)));
+                let (d, nm) = (
+                    V::load(den.add(y * columns + x)),
+                    V::load(num.add(y * columns + x)),
+                );
                 let q = nm.div(d);
                 let need = q.abs().mul_add(rel.mul_add(d.abs(), cw), co);
                 tolerance.mul(d.sub(cw)).sub(need).store(margin.add(x));
@@ -373,7 +383,13 @@ impl Along {
     /// # Safety
     /// `V`'s features available; the planes hold the tile (see [`filter_tile`]).
     #[inline(always)]
-    unsafe fn rows<V: Lanes, const U: usize, const R: usize>(&self, h: &[f32], y: usize, weight: V, offset: V) {
+    unsafe fn rows<V: Lanes, const U: usize, const R: usize>(
+        &self,
+        h: &[f32],
+        y: usize,
+        weight: V,
+        offset: V,
+    ) {
         let n = V::N;
         let pc = self.planes.pc;
         // SAFETY: forwarded from the caller.
@@ -387,8 +403,8 @@ impl Along {
                         let at = (y + k) * pc + x + d;
                         for u in 0..U {
                             re[k][u] = V::load(self.vertical.add(at + u * n)).mul_add(hd, re[k][u]);
-                            im[k][u] =
-                                V::load(self.vertical.add(self.vhalf + at + u * n)).mul_add(hd, im[k][u]);
+                            im[k][u] = V::load(self.vertical.add(self.vhalf + at + u * n))
+                                .mul_add(hd, im[k][u]);
                         }
                     }
                 }
@@ -401,8 +417,12 @@ impl Along {
                         let real = cr.mul_add(re[k][u], ci.mul(im[k][u]));
                         let imag = cr.mul(im[k][u]).sub(ci.mul(re[k][u]));
                         let at = (y + k) * self.columns + x + u * n;
-                        weight.mul_add(real, V::load(self.den.add(at))).store(self.den.add(at));
-                        offset.mul_add(imag, V::load(self.num.add(at))).store(self.num.add(at));
+                        weight
+                            .mul_add(real, V::load(self.den.add(at)))
+                            .store(self.den.add(at));
+                        offset
+                            .mul_add(imag, V::load(self.num.add(at)))
+                            .store(self.num.add(at));
                     }
                 }
             }
@@ -423,7 +443,10 @@ unsafe fn exact_at<V: Lanes>(input: &TileInput<'_>, y: usize, x: usize) -> f32 {
     // SAFETY: `fits` checked that `row_len` values from each window row's start are in
     // `values`, and the table holds `2r + 1` rows of `row_len`.
     unsafe {
-        let corner = input.values.as_ptr().add(input.offset + y * input.row_stride + x);
+        let corner = input
+            .values
+            .as_ptr()
+            .add(input.offset + y * input.row_stride + x);
         let centre = V::splat(*corner.add(r * input.row_stride + r));
         let nb = V::splat(e.neg_log2_beta);
         let (mut num, mut den) = (V::splat(0.0), V::splat(0.0));

@@ -4,6 +4,8 @@
 
 use rayon::prelude::*;
 
+use super::kernel::{Check, Exact, PHASE_MAX_ERROR, TileInput, TileScratch};
+use super::series::{self, Bounds, Series, U};
 use crate::backend::{Backend, Compiled, compiled};
 use crate::border::fold;
 use crate::kernel::LANE_MULTIPLE;
@@ -12,8 +14,6 @@ use crate::sample::is_valid_value;
 use crate::tiles::Rejected;
 use crate::weights::{EXP2_MAX_REL_ERROR, EXP2_MIN, neg_log2_beta};
 use crate::{Border, ColorDistance, ExactBecause, ImageView, ImageViewMut, Sample, Window};
-use super::kernel::{Check, Exact, PHASE_MAX_ERROR, TileInput, TileScratch};
-use super::series::{self, Bounds, Series, U};
 
 /// The share `D/S` of the spatial weight the range kernel keeps down to which the series is
 /// made accurate enough for the tolerance.
@@ -83,7 +83,9 @@ impl<T: Sample> FastPass<T> {
             return Err(ExactBecause::FlatRange);
         }
         let r = p.radius as isize;
-        let raw: Vec<f64> = (-r..=r).map(|d| (-p.alpha * (d * d) as f64).exp()).collect();
+        let raw: Vec<f64> = (-r..=r)
+            .map(|d| (-p.alpha * (d * d) as f64).exp())
+            .collect();
         let total: f64 = raw.iter().sum();
         let spatial: Vec<f32> = raw.iter().map(|&w| (w / total) as f32).collect();
         let sum = spatial.iter().map(|&h| f64::from(h)).sum::<f64>().powi(2);
@@ -155,7 +157,14 @@ impl<T: Sample> FastPass<T> {
                     for x0 in (0..self.width).step_by(BLOCK_COLUMNS) {
                         let x1 = (x0 + BLOCK_COLUMNS).min(self.width);
                         recomputed += self.tile(
-                            &plan, src, (y0..y1, x0..x1), dst_rows, stride, scratch, values, out,
+                            &plan,
+                            src,
+                            (y0..y1, x0..x1),
+                            dst_rows,
+                            stride,
+                            scratch,
+                            values,
+                            out,
                         );
                     }
                     recomputed
@@ -291,13 +300,21 @@ impl<T: Sample> FastPass<T> {
         let (height, width) = (rows.len(), columns.len());
         let padded = width.next_multiple_of(LANE_MULTIPLE);
         let phase_columns = (padded + 2 * r).next_multiple_of(LANE_MULTIPLE);
-        let row_stride_one = phase_columns.max(padded - 1 + self.row_len).next_multiple_of(16);
+        let row_stride_one = phase_columns
+            .max(padded - 1 + self.row_len)
+            .next_multiple_of(16);
         let nf = self.filtered;
         let in_rows = height + 2 * r;
         values.resize(in_rows * nf * row_stride_one, 0.0);
         for j in 0..in_rows {
             let row = &mut values[j * nf * row_stride_one..(j + 1) * nf * row_stride_one];
-            self.fill(src, rows.start as isize - r as isize + j as isize, columns.start, row, row_stride_one);
+            self.fill(
+                src,
+                rows.start as isize - r as isize + j as isize,
+                columns.start,
+                row,
+                row_stride_one,
+            );
         }
         out.resize(height * nf * padded, 0.0);
         let mut recomputed = 0;
@@ -326,7 +343,8 @@ impl<T: Sample> FastPass<T> {
             };
             recomputed +=
                 self.kernels
-                    .fast_tile(&input, scratch, &mut out[c * padded..], nf * padded) as u64;
+                    .fast_tile(&input, scratch, &mut out[c * padded..], nf * padded)
+                    as u64;
         }
         let ch = self.channels;
         for y in 0..height {

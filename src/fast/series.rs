@@ -90,7 +90,10 @@ impl Series {
     /// (which must exceed `span + σ`), cut after `terms` terms.
     pub(crate) fn new(sigma: f64, span: f64, inv_period: f32, terms: usize) -> Series {
         let period = 1.0 / f64::from(inv_period);
-        assert!(period >= span + sigma, "the period must leave σ beyond the span");
+        assert!(
+            period >= span + sigma,
+            "the period must leave σ beyond the span"
+        );
         let omega = 2.0 * PI / period;
         let ws = omega * sigma;
         let c = sigma * (2.0 * PI).sqrt() / period;
@@ -102,10 +105,8 @@ impl Series {
         let ratio = |k: f64| (-(ws * ws) * (2.0 * k + 1.0) / 2.0).exp();
         let first = terms + 1;
         let trunc_weight = tail(first, |k| 2.0 * a(k), ratio);
-        let trunc_offset = sigma
-            * sigma
-            * omega
-            * tail(first, |k| 2.0 * a(k) * k, |k| (k + 1.0) / k * ratio(k));
+        let trunc_offset =
+            sigma * sigma * omega * tail(first, |k| 2.0 * a(k) * k, |k| (k + 1.0) / k * ratio(k));
         let g = |x: f64| (-(x * x) / (2.0 * sigma * sigma)).exp();
         // Beyond m = 64 the copies are below e^-2000 (P - L ≥ σ, P ≥ σ).
         let (mut alias_weight, mut alias_offset) = (0.0, 0.0);
@@ -127,6 +128,7 @@ impl Series {
     }
 
     /// Terms `K`.
+    #[cfg(test)]
     pub(crate) fn terms(&self) -> usize {
         self.weight.len()
     }
@@ -143,7 +145,8 @@ impl Series {
     ) -> Option<Series> {
         let at = |terms: usize| {
             let k = terms as f64;
-            let balance = (-span + (span * span + 8.0 * PI * k * sigma * sigma).sqrt()) / (2.0 * sigma);
+            let balance =
+                (-span + (span * span + 8.0 * PI * k * sigma * sigma).sqrt()) / (2.0 * sigma);
             [0.0, -0.25, 0.25, -0.5, 0.5, 1.0]
                 .into_iter()
                 .map(|shift| (balance + shift).max(1.5))
@@ -246,17 +249,36 @@ mod tests {
 
     #[test]
     fn series_errors_are_within_their_bounds_and_not_far_above_them() {
-        for (sigma, span) in [(25.0, 255.0), (5.0, 255.0), (50.0, 255.0), (6425.0, 65535.0), (0.1, 1.0), (3.0, 0.0)] {
+        for (sigma, span) in [
+            (25.0, 255.0),
+            (5.0, 255.0),
+            (50.0, 255.0),
+            (6425.0, 65535.0),
+            (0.1, 1.0),
+            (3.0, 0.0),
+        ] {
             for terms in [1, 3, 8, 15, 40] {
                 let inv = f32_below(1.0 / (span + 3.0 * sigma));
                 let s = Series::new(sigma, span, inv, terms);
                 let (ew, en) = measured(&s, sigma, span);
-                assert!(ew <= s.weight_error, "σ {sigma} K {terms}: {ew:e} > {:e}", s.weight_error);
-                assert!(en <= s.offset_error, "σ {sigma} K {terms}: {en:e} > {:e}", s.offset_error);
+                assert!(
+                    ew <= s.weight_error,
+                    "σ {sigma} K {terms}: {ew:e} > {:e}",
+                    s.weight_error
+                );
+                assert!(
+                    en <= s.offset_error,
+                    "σ {sigma} K {terms}: {en:e} > {:e}",
+                    s.offset_error
+                );
                 // The bounds are the worst case of the cosines all lining up: within a few
                 // times what the grid finds where the error is above the f64 noise.
                 if ew > 1e-12 {
-                    assert!(s.weight_error < 4.0 * ew + 1e-12, "σ {sigma} K {terms}: {ew:e} vs {:e}", s.weight_error);
+                    assert!(
+                        s.weight_error < 4.0 * ew + 1e-12,
+                        "σ {sigma} K {terms}: {ew:e} vs {:e}",
+                        s.weight_error
+                    );
                 }
             }
         }
@@ -280,6 +302,10 @@ mod tests {
         let large = Bounds::new(&s, 97, 1e-6);
         assert!(small.weight < large.weight && small.offset < large.offset);
         // About 2·√2·γ over the terms' weights (which sum to about 1).
-        assert!(small.weight > 2.0 * gamma(26) && small.weight < 1e-4, "{:e}", small.weight);
+        assert!(
+            small.weight > 2.0 * gamma(26) && small.weight < 1e-4,
+            "{:e}",
+            small.weight
+        );
     }
 }
