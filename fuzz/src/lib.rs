@@ -4,6 +4,8 @@
 //!
 //! - [`differential`]: every backend the CPU has against the `f64` oracle, within the
 //!   documented bound.
+//! - [`fast`]: the fast mode on random small images and parameters, every backend, within
+//!   its tolerance of the `f64` oracle.
 //! - [`params`]: arbitrary parameters, geometry and samples; every refusal must be an `Err`
 //!   that names a real violation, every success must have had valid inputs.
 //! - [`decode`]: arbitrary bytes through the CLI's file readers; an image or an error, never a
@@ -13,6 +15,7 @@
 
 pub mod decode;
 pub mod differential;
+pub mod fast;
 pub mod model;
 pub mod params;
 

@@ -22,6 +22,11 @@ fn differential_random_inputs() {
 }
 
 #[test]
+fn fast_random_inputs() {
+    random_inputs(bilateral_fuzz::fast::run_bytes, 3, 300);
+}
+
+#[test]
 fn params_random_inputs() {
     random_inputs(bilateral_fuzz::params::run_bytes, 2, 5000);
 }
