@@ -911,3 +911,45 @@ fn info_names_the_version_features_and_auto_backend() {
     #[cfg(target_arch = "x86_64")]
     assert!(text.contains("avx2") && text.contains("avx512f"), "{text}");
 }
+
+#[test]
+fn tolerance_runs_the_fast_mode_and_bench_reports_it() {
+    let out = bilateral([
+        "bench",
+        "--size",
+        "96x64",
+        "--runs",
+        "1",
+        "--json",
+        "--threads",
+        "1",
+        "--format",
+        "gray-u8,rgb-u8",
+        "-r",
+        "12",
+        "--sigma-space",
+        "4",
+        "--tolerance",
+        "0.5",
+    ]);
+    assert_status(&out, 0);
+    let text = stdout(&out);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), Backend::available().len().min(1) * 2, "{text}");
+    assert_eq!(lines[0]["mode"], "fast", "{text}");
+    assert!(lines[0]["terms"].as_u64().unwrap() > 0);
+    assert!((0.0..=1.0).contains(&lines[0]["recomputed_share"].as_f64().unwrap()));
+    // Joint colour distance over RGB: the exact filter, and why.
+    assert_eq!(lines[1]["mode"], "exact", "{text}");
+    assert!(lines[1]["method"].as_str().unwrap().contains("per-channel"));
+    let bad = bilateral(["bench", "--size", "8x8", "--runs", "1", "--tolerance", "-1"]);
+    assert!(
+        stderr(&bad).contains("tolerance must be finite and > 0"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_ne!(bad.status.code(), Some(0));
+}

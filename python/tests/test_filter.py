@@ -315,3 +315,27 @@ def test_out_overlapping_part_of_img_is_refused():
         bilateral.filter(img, out=out)
     # Disjoint halves of one buffer are fine.
     bilateral.filter(base[:20], out=base[20:])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: t.__name__)
+def test_tolerance_runs_the_fast_mode_as_the_cli_does_and_stays_close(tmp_path, dtype):
+    img = variant("gray", dtype)
+    scale = {np.uint8: 1, np.uint16: 257, np.float32: 1 / 255}[dtype]
+    tau = 0.5 * scale
+    kwargs = dict(radius=12, sigma_space=4.0, sigma_range=25.0 * scale)
+    fast = bilateral.filter(img, **kwargs, tolerance=tau, threads=2)
+    theirs = cli_filter(
+        tmp_path, img, "-r", "12", "--sigma-space", "4", "--sigma-range", repr(25.0 * scale),
+        "--tolerance", repr(tau),
+    )
+    assert_same_bytes(fast, theirs)
+    exact = bilateral.filter(img, **kwargs)
+    diff = np.abs(fast.astype(np.float64) - exact.astype(np.float64))
+    # Each within τ of the exact value before rounding: floor(τ) + 1 steps for integers.
+    assert diff.max() <= (math.floor(tau) + 1 if dtype != np.float32 else tau + 1e-6)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, math.nan, math.inf])
+def test_bad_tolerances_raise(bad):
+    with pytest.raises(ValueError, match="tolerance must be finite and > 0"):
+        bilateral.filter(IMG, tolerance=bad)
