@@ -39,14 +39,9 @@ pub fn filter_into_with_report<T: Sample>(
         channels,
         ..
     } = src.layout;
-    let filtered = if channels % 2 == 0 && !p.filter_alpha {
-        channels - 1
-    } else {
-        channels
-    };
     let mut report = Report {
         passes: Vec::new(),
-        samples_per_pass: (width * height * filtered) as u64,
+        samples_per_pass: (width * height * p.filtered_channels(channels)) as u64,
     };
     if p.radius == 0 || p.iterations == 0 {
         check_samples(&src)?;

@@ -614,12 +614,12 @@ unsafe fn weight_each<
         } else {
             each!(U, |u| d[u][0].mul(d[u][0]))
         };
-        for c in 1..NC {
-            for u in 0..U {
-                dist2[u] = if L1 {
-                    dist2[u].add(d[u][c].abs())
+        for (acc, du) in dist2.iter_mut().zip(d) {
+            for dc in &du[1..] {
+                *acc = if L1 {
+                    acc.add(dc.abs())
                 } else {
-                    d[u][c].mul_add(d[u][c], dist2[u])
+                    dc.mul_add(*dc, *acc)
                 };
             }
         }

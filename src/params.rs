@@ -592,6 +592,18 @@ pub(crate) struct Resolved {
     pub always_fast: bool,
 }
 
+impl Resolved {
+    /// The channels filtered of an image of `channels`: all but a kept alpha (the last of 2
+    /// or 4).
+    pub(crate) fn filtered_channels(&self, channels: usize) -> usize {
+        if channels.is_multiple_of(2) && !self.filter_alpha {
+            channels - 1
+        } else {
+            channels
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -309,8 +309,8 @@ pub(crate) unsafe fn filter_tile<V: Lanes, const U: usize>(
                 continue;
             }
             for x in 0..input.valid_columns {
-                // Written so that NaN is rejected too.
-                if !(scratch.margin[x] >= 0.0) {
+                let margin = scratch.margin[x];
+                if margin.is_nan() || margin < 0.0 {
                     *out_row.add(x) = exact_at::<V>(input, y, x);
                     exact += 1;
                 }

@@ -70,11 +70,7 @@ impl<T: Sample> FastPass<T> {
         if p.window != Window::Square {
             return Err(ExactBecause::Window);
         }
-        let filtered = if channels % 2 == 0 && !p.filter_alpha {
-            channels - 1
-        } else {
-            channels
-        };
+        let filtered = p.filtered_channels(channels);
         if filtered > 1 && p.distance != ColorDistance::PerChannel {
             return Err(ExactBecause::Distance);
         }
@@ -228,7 +224,7 @@ impl<T: Sample> FastPass<T> {
         // Accurate down to the design share of weight if the rounding allows, else down to
         // a larger share (more pixels then fail their check and are filtered exactly).
         let series = [1.0, 2.0, 4.0, 8.0].into_iter().find_map(|relax| {
-            let rho = (DESIGN_WEIGHT_SHARE * relax) as f64;
+            let rho = DESIGN_WEIGHT_SHARE * relax;
             let offset = (0.61 * self.sigma / rho).min(span);
             Series::fewest_terms(self.sigma, span, max_terms, |s| {
                 let (e1, e2) = totals(s);
