@@ -124,5 +124,35 @@ fn oracle(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, oracle);
+/// The fast mode against the exact filter in the same run: gray u8, one thread, the default
+/// backend, `σs = r/3`, `σr = 25`, tolerance 0.5, radii 6 to 48 (`cargo bench --bench
+/// throughput -- fast/`).
+fn fast_mode(c: &mut Criterion) {
+    let frame = &frames()[0];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut dst = vec![0u8; frame.u8.len()];
+    for r in [6usize, 12, 24, 48] {
+        let mut group = c.benchmark_group(format!("fast/gray-u8/r{r}"));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(u64::from(W * H)));
+        let exact = Params::new()
+            .radius(r)
+            .sigma_space(r as f64 / 3.0)
+            .sigma_range(25.0);
+        for (name, p) in [
+            ("exact", exact.clone()),
+            ("tolerance-0.5", exact.tolerance(0.5)),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| pool.install(|| run(&frame.u8, &mut dst, 1, &p)))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, throughput, oracle, fast_mode);
 criterion_main!(benches);

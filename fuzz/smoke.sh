@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz smoke test for CI: builds the three targets, replays the saved regressions, then fuzzes
+# Fuzz smoke test for CI: builds the four targets, replays the saved regressions, then fuzzes
 # each target for N seconds (default 20). Exits nonzero on a build failure, a regression or a
 # new finding. Works from a clean clone on the stable toolchain (installs cargo-fuzz if missing).
 #
@@ -27,9 +27,9 @@ fi
 # -malloc_limit_mb is a finding (no target needs 512 MiB at once; `decode` must keep to its
 # 16 MiB limit however large a size a header declares). Separate target directories keep both
 # builds.
-targets=(differential params decode)
-declare -A sanitizer=([differential]=none [params]=address [decode]=address)
-declare -A max_len=([differential]=512 [params]=256 [decode]=4096)
+targets=(differential fast params decode)
+declare -A sanitizer=([differential]=none [fast]=none [params]=address [decode]=address)
+declare -A max_len=([differential]=512 [fast]=512 [params]=256 [decode]=4096)
 # `decode` starts from the committed valid files in seeds/decode.
 declare -A seeds=([decode]="$PWD/seeds/decode")
 start=$SECONDS

@@ -42,6 +42,11 @@ fn differential_regressions() {
 }
 
 #[test]
+fn fast_regressions() {
+    replay("fast", bilateral_fuzz::fast::run_bytes);
+}
+
+#[test]
 fn params_regressions() {
     replay("params", bilateral_fuzz::params::run_bytes);
 }
