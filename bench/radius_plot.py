@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -77,6 +78,7 @@ def main() -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(radii, [str(r) for r in radii])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("radius r (window 2r+1, σs = r/3, σr = 25)")
     ax.set_ylabel("Mpix/s, one thread")
     ax.set_title(f"bilateral, gray u8 {args.size}")

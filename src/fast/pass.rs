@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::kernel::{Check, Exact, PHASE_MAX_ERROR, TileInput, TileScratch};
 use super::series::{self, Bounds, Series, U};
-use crate::backend::{Backend, Compiled, compiled};
+use crate::backend::{Compiled, compiled};
 use crate::border::fold;
 use crate::kernel::LANE_MULTIPLE;
 use crate::params::Resolved;
@@ -53,7 +53,6 @@ pub(crate) struct FastPass<T: Sample> {
     log2_spatial: Vec<f32>,
     row_len: usize,
     neg_log2_beta: f32,
-    backend: Backend,
     kernels: Compiled<T>,
     tile_rows: usize,
 }
@@ -110,7 +109,6 @@ impl<T: Sample> FastPass<T> {
             log2_spatial,
             row_len,
             neg_log2_beta: neg_log2_beta(p.beta),
-            backend: p.backend,
             kernels: compiled(p.backend, channels, 1, false),
             tile_rows: p.tile_height.max(2 * p.radius).max(16),
         })
@@ -123,21 +121,23 @@ impl<T: Sample> FastPass<T> {
         src: &ImageView<'_, T>,
         dst: &mut ImageViewMut<'_, T>,
     ) -> Result<Ran, Rejected> {
-        let (v_min, v_max) = self.span(src)?;
-        let span = f64::from(v_max) - f64::from(v_min);
         let affordable = if self.always_fast {
             MAX_TERMS
         } else {
             self.affordable_terms().min(MAX_TERMS)
         };
-        let Some(plan) = self.plan(v_min, span, affordable) else {
-            let more = affordable < MAX_TERMS && self.plan(v_min, span, MAX_TERMS).is_some();
-            return Ok(Ran::Declined(if more {
-                ExactBecause::Faster
-            } else {
-                ExactBecause::ToleranceTooSmall
-            }));
+        if affordable < MIN_TERMS {
+            return Ok(Ran::Declined(ExactBecause::Faster));
+        }
+        let (v_min, v_max) = self.span(src)?;
+        let span = f64::from(v_max) - f64::from(v_min);
+        // The fewest terms that certify the tolerance, then whether they pay.
+        let Some(plan) = self.plan(v_min, span, MAX_TERMS) else {
+            return Ok(Ran::Declined(ExactBecause::ToleranceTooSmall));
         };
+        if plan.terms.len() > affordable {
+            return Ok(Ran::Declined(ExactBecause::Faster));
+        }
         let stride = dst.layout.stride;
         let span_len = dst.layout.span();
         let rows = self.tile_rows.min(self.height);
@@ -178,19 +178,7 @@ impl<T: Sample> FastPass<T> {
     fn span(&self, src: &ImageView<'_, T>) -> Result<(f32, f32), Rejected> {
         let (lo, hi, valid) = (0..self.height)
             .into_par_iter()
-            .map(|y| {
-                let (mut lo, mut hi, mut valid) = (f32::INFINITY, f32::NEG_INFINITY, true);
-                // Comparisons rather than f32::min, whose NaN rule keeps the loop scalar.
-                for px in src.row(y).chunks_exact(self.channels) {
-                    for s in &px[..self.filtered] {
-                        let v = s.to_f32();
-                        valid &= !T::IS_FLOAT || is_valid_value(v);
-                        lo = if v < lo { v } else { lo };
-                        hi = if v > hi { v } else { hi };
-                    }
-                }
-                (lo, hi, valid)
-            })
+            .map(|y| extremes(src.row(y), self.channels, self.filtered))
             .reduce(
                 || (f32::INFINITY, f32::NEG_INFINITY, true),
                 |a, b| (a.0.min(b.0), a.1.max(b.1), a.2 && b.2),
@@ -267,15 +255,15 @@ impl<T: Sample> FastPass<T> {
         span * (2.0 * weights + 4.0 * series::gamma(steps))
     }
 
-    /// The most terms that cost less than the exact filter's window: the cost model.
+    /// The most terms that cost less than the exact filter's window: the cost model, in
+    /// units of one tap of the exact filter. Fitted to both modes' times on gray u8 frames
+    /// (see BENCHMARKS.md, issue 13): the exact filter costs a tap per tap, the series a
+    /// fixed [`FAST_FIXED`] per pixel (the image's span, the phases, the certificate) and
+    /// per term [`FAST_PER_TERM`] plus [`FAST_PER_TERM_TAP`] per tap of one pass.
     fn affordable_terms(&self) -> usize {
         let taps = (2 * self.radius + 1) as f64;
-        // Per pixel, in multiply-adds of one lane: the exact filter weighs each tap (an
-        // exponential of about 10 operations) and sums it; the series sums 4 components over
-        // 2r + 1 taps per term and combines them, after about 40 for the phases.
-        let exact = taps * taps * EXACT_TAP_COST;
-        let _ = self.backend;
-        ((exact - 40.0) / (4.0 * taps + 12.0)).max(0.0) as usize
+        let spare = taps * taps - FAST_FIXED;
+        (spare / (FAST_PER_TERM + FAST_PER_TERM_TAP * taps)).max(0.0) as usize
     }
 
     /// Filters the tile of output `rows` and `columns` of the image into `dst_rows` (the
@@ -387,8 +375,16 @@ impl<T: Sample> FastPass<T> {
     }
 }
 
-/// The exact filter's cost per tap, against one lane's multiply-add.
-const EXACT_TAP_COST: f64 = 6.0;
+/// The cost model's constants (see [`FastPass::affordable_terms`]), fitted on AVX-512; on
+/// AVX2, where an exact tap costs twice as much and a term less than that, the model errs
+/// towards the exact filter.
+const FAST_FIXED: f64 = 44.0;
+const FAST_PER_TERM: f64 = 3.7;
+const FAST_PER_TERM_TAP: f64 = 0.67;
+
+/// Fewer affordable terms than this decline before the image's span is scanned: no series
+/// of this window's size would pay.
+const MIN_TERMS: usize = 3;
 
 /// The series and check of one pass.
 struct Plan {
@@ -397,4 +393,38 @@ struct Plan {
     v_min: f32,
     inv_period: f32,
     check: Check,
+}
+
+/// The smallest and largest of the first `filtered` channels of each pixel of `row` (of
+/// `channels`), as `f32`, and whether every one is a valid sample. Comparisons rather than
+/// `f32::min`, whose NaN rule keeps the loop scalar, and eight running minima and maxima
+/// where every channel counts, so that the loop vectorises.
+fn extremes<T: Sample>(row: &[T], channels: usize, filtered: usize) -> (f32, f32, bool) {
+    let (mut lo, mut hi, mut valid) = ([f32::INFINITY; 8], [f32::NEG_INFINITY; 8], true);
+    let mut take = |i: usize, s: &T| {
+        let v = s.to_f32();
+        valid &= !T::IS_FLOAT || is_valid_value(v);
+        lo[i] = if v < lo[i] { v } else { lo[i] };
+        hi[i] = if v > hi[i] { v } else { hi[i] };
+    };
+    if filtered == channels {
+        let mut chunks = row.chunks_exact(8);
+        for c in &mut chunks {
+            for (i, s) in c.iter().enumerate() {
+                take(i, s);
+            }
+        }
+        chunks.remainder().iter().for_each(|s| take(0, s));
+    } else {
+        for px in row.chunks_exact(channels) {
+            px[..filtered].iter().for_each(|s| take(0, s));
+        }
+    }
+    let lo = lo
+        .iter()
+        .fold(f32::INFINITY, |a, &b| if b < a { b } else { a });
+    let hi = hi
+        .iter()
+        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    (lo, hi, valid)
 }
