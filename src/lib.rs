@@ -36,6 +36,15 @@
 //!   exact value is within that bound of a rounding boundary. The derivation is in
 //!   `src/kernel.rs`.
 //!
+//! # Fast mode
+//! [`Params::tolerance`] allows a fast mode for large windows whose error is guaranteed: each
+//! result within the tolerance of the exact definition before rounding, by a cosine series
+//! of the range kernel (cost `O(K·r)` per pixel instead of `O(r²)`), a certificate of each
+//! pixel's error computed alongside it, and the exact filter for the pixels it cannot
+//! certify. A cost model picks the faster method per call; [`filter_into_with_report`] says
+//! which ran and how many samples were recomputed. Square windows, one channel or
+//! [`ColorDistance::PerChannel`].
+//!
 //! # Backends
 //! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for
 //! AVX2+FMA and AVX-512 inside `#[target_feature]` functions chosen at run time, so a default
