@@ -28,13 +28,9 @@ pub(super) struct Channels {
 }
 
 impl Channels {
-    pub fn new(count: usize, filter_alpha: bool, distance: ColorDistance) -> Self {
-        let has_alpha = count == 2 || count == 4;
-        let filtered = if has_alpha && !filter_alpha {
-            count - 1
-        } else {
-            count
-        };
+    /// `count` channels of which the first `filtered` are filtered (see
+    /// `Resolved::filtered_channels`), under `distance`.
+    pub fn new(count: usize, filtered: usize, distance: ColorDistance) -> Self {
         let per_call = match distance {
             ColorDistance::PerChannel => 1,
             _ => filtered,

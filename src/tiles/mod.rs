@@ -112,7 +112,7 @@ impl<T: Sample> Pass<T> {
         budget: usize,
     ) -> Self {
         let r = p.radius;
-        let channels = Channels::new(channels, p.filter_alpha, p.distance);
+        let channels = Channels::new(channels, p.filtered_channels(channels), p.distance);
         let taps = Taps::new(r, p.window, p.alpha);
         let kernels = compiled(
             p.backend,
