@@ -25,6 +25,18 @@ pub fn store_as<T: Sample>(v: f64) -> f64 {
     }
 }
 
+/// Whether a result stored as `T` could come from a value within `tolerance` of `exact`
+/// before rounding: `store_as(exact - τ) ≤ got ≤ store_as(exact + τ)` for integers, and for
+/// `f32` `|got - exact| ≤ τ` plus the result's own rounding, half an ulp (`2^-24·|exact|`).
+/// The fast mode's guarantee, as its tests and fuzz target check it.
+pub fn within_tolerance<T: Sample>(got: f64, exact: f64, tolerance: f64) -> bool {
+    if T::IS_FLOAT {
+        (got - exact).abs() <= tolerance + exact.abs() * 2f64.powi(-24)
+    } else {
+        store_as::<T>(exact - tolerance) <= got && got <= store_as::<T>(exact + tolerance)
+    }
+}
+
 /// Filters `src` by the definition. Integer samples are rounded between passes, as the
 /// library does; the last pass is returned unrounded.
 pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Reference, Error> {

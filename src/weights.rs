@@ -141,6 +141,14 @@ pub(crate) unsafe fn exp2<V: Lanes, const U: usize>(x: [V; U]) -> [V; U] {
     }
 }
 
+/// `s_o = -α·|o|²·log2(e)` in `f32` for a tap with `|o|² = d2`, or `None` where it is below
+/// [`EXP2_MIN`]: the tap weighs 0 whatever the samples. Every filter path takes its spatial
+/// terms from here, so that they agree to the bit.
+pub(crate) fn log2_spatial(alpha: f64, d2: isize) -> Option<f32> {
+    let s = (-alpha * d2 as f64 * std::f64::consts::LOG2_E) as f32;
+    (s >= EXP2_MIN).then_some(s)
+}
+
 /// `-β·log2(e)` in `f32`, kept finite so that a zero difference never meets an infinity.
 pub(crate) fn neg_log2_beta(beta: f64) -> f32 {
     (-beta * std::f64::consts::LOG2_E).max(-f64::from(f32::MAX)) as f32

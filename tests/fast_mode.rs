@@ -3,7 +3,7 @@
 
 mod common;
 
-use bilateral::oracle::{reference, store_as};
+use bilateral::oracle::{reference, within_tolerance};
 use bilateral::{ImageView, Layout, Method, Params, Sample};
 use common::{backends, photo};
 
@@ -36,11 +36,7 @@ fn check_each<T: Sample>(img: &[T], layout: Layout, params: &Params, taus: &[f64
         share = share.max(report.recomputed_share());
         for (i, g) in out.iter().enumerate() {
             let (g, e) = (g.to_f64(), exact.values[i]);
-            let ok = if T::IS_FLOAT {
-                (g - e).abs() <= tau + e.abs() * 2f64.powi(-24)
-            } else {
-                store_as::<T>(e - tau) <= g && g <= store_as::<T>(e + tau)
-            };
+            let ok = within_tolerance::<T>(g, e, tau);
             assert!(
                 ok,
                 "{backend} {params:?} τ {tau}: sample {i} is {g}, exact {e}"

@@ -5,7 +5,7 @@
 //! call that declines the fast mode must say why, with a reason the case allows.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use bilateral::oracle::{reference, store_as};
+use bilateral::oracle::{reference, within_tolerance};
 use bilateral::{
     Backend, Border, ColorDistance, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params,
     Sample,
@@ -121,11 +121,7 @@ fn check<T: Sample>(case: &Case, scale: f64, to: fn(f64) -> T) {
         }
         for (i, g) in out.iter().enumerate() {
             let (g, e) = (g.to_f64(), exact.values[i]);
-            let ok = if T::IS_FLOAT {
-                (g - e).abs() <= tau + e.abs() * 2f64.powi(-24)
-            } else {
-                store_as::<T>(e - tau) <= g && g <= store_as::<T>(e + tau)
-            };
+            let ok = within_tolerance::<T>(g, e, tau);
             assert!(
                 ok,
                 "{backend} {case:?}: sample {i} is {g}, exact {e}, τ {tau}"

@@ -12,7 +12,7 @@ use crate::kernel::LANE_MULTIPLE;
 use crate::params::Resolved;
 use crate::sample::is_valid_value;
 use crate::tiles::Rejected;
-use crate::weights::{EXP2_MAX_REL_ERROR, EXP2_MIN, neg_log2_beta};
+use crate::weights::{self, EXP2_MAX_REL_ERROR, neg_log2_beta};
 use crate::{Border, ColorDistance, ExactBecause, ImageView, ImageViewMut, Sample, Window};
 
 /// The share `D/S` of the spatial weight the range kernel keeps down to which the series is
@@ -88,8 +88,7 @@ impl<T: Sample> FastPass<T> {
         let mut log2_spatial = vec![f32::NEG_INFINITY; (2 * p.radius + 1) * row_len];
         for dy in -r..=r {
             for dx in -r..=r {
-                let s = (-p.alpha * (dx * dx + dy * dy) as f64 * std::f64::consts::LOG2_E) as f32;
-                if s >= EXP2_MIN {
+                if let Some(s) = weights::log2_spatial(p.alpha, dx * dx + dy * dy) {
                     log2_spatial[(dy + r) as usize * row_len + (dx + r) as usize] = s;
                 }
             }

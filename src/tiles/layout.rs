@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::kernel::LANE_MULTIPLE;
-use crate::weights::EXP2_MIN;
+use crate::weights::log2_spatial;
 use crate::{ColorDistance, Window};
 
 /// `f32`s in 64 bytes, the widest vector and a cache line.
@@ -247,8 +247,7 @@ fn taps(radius: usize, window: Window, alpha: f64) -> Vec<Tap> {
             if d2 == 0 || (window == Window::Disc && d2 > r * r) {
                 continue;
             }
-            let log2_spatial = (-alpha * d2 as f64 * std::f64::consts::LOG2_E) as f32;
-            if log2_spatial >= EXP2_MIN {
+            if let Some(log2_spatial) = log2_spatial(alpha, d2) {
                 taps.push(Tap {
                     dx,
                     dy,
