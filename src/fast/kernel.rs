@@ -334,7 +334,8 @@ struct Planes {
 
 /// The vertical sums `Σ_d h(d)·zk(y + d)` of the `m ≤ ROWS` output rows from `y0` at the `N`
 /// columns from `x`: each input row is loaded once and added into the rows whose window
-/// holds it, each row's taps in order.
+/// holds it, each row's taps in order. The rows where all `ROWS` outputs take a tap run
+/// without a test per output, which the compiler would otherwise keep in the loop.
 ///
 /// # Safety
 /// `V`'s features available; the rows `y0..y0 + m + 2r` of both planes hold `x + N` columns.
@@ -351,18 +352,59 @@ unsafe fn vertical_sums<V: Lanes>(
     unsafe {
         let mut re = [V::splat(0.0); ROWS];
         let mut im = [V::splat(0.0); ROWS];
-        for j in 0..m + taps - 1 {
+        let body = if m == ROWS && taps >= ROWS {
+            ROWS - 1..taps
+        } else {
+            m + taps - 1..m + taps - 1
+        };
+        // Helpers, not closures: see crate::lanes::each.
+        for j in 0..body.start {
+            vertical_edge(p, h, y0 + j, x, j, m, &mut re, &mut im);
+        }
+        for j in body.clone() {
             let at = (y0 + j) * p.pc + x;
             let (zr, zi) = (V::load(p.zk.add(at)), V::load(p.zk.add(p.half + at)));
             for i in 0..ROWS {
-                if i < m && j >= i && j - i < taps {
-                    let hd = V::splat(h[j - i]);
-                    re[i] = zr.mul_add(hd, re[i]);
-                    im[i] = zi.mul_add(hd, im[i]);
-                }
+                let hd = V::splat(*h.get_unchecked(j - i));
+                re[i] = zr.mul_add(hd, re[i]);
+                im[i] = zi.mul_add(hd, im[i]);
             }
         }
+        for j in body.end..m + taps - 1 {
+            vertical_edge(p, h, y0 + j, x, j, m, &mut re, &mut im);
+        }
         (re, im)
+    }
+}
+
+/// Input row `y` (the `j`-th of the block) added into the block's output rows whose window
+/// holds it.
+///
+/// # Safety
+/// As for [`vertical_sums`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn vertical_edge<V: Lanes>(
+    p: Planes,
+    h: &[f32],
+    y: usize,
+    x: usize,
+    j: usize,
+    m: usize,
+    re: &mut [V; ROWS],
+    im: &mut [V; ROWS],
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let at = y * p.pc + x;
+        let (zr, zi) = (V::load(p.zk.add(at)), V::load(p.zk.add(p.half + at)));
+        for i in 0..ROWS {
+            if i < m && j >= i && j - i < h.len() {
+                let hd = V::splat(h[j - i]);
+                re[i] = zr.mul_add(hd, re[i]);
+                im[i] = zi.mul_add(hd, im[i]);
+            }
+        }
     }
 }
 
