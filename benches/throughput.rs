@@ -154,5 +154,57 @@ fn fast_mode(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, throughput, oracle, fast_mode);
+/// The joint filter against the filter of the same window in the same run: gray and RGB u8
+/// guided by their own copy (the same work as the filter's, no shortcut for it), and RGB
+/// guided by its luma; one thread, the default backend, radii 2, 3 and 6 (`cargo bench
+/// --bench throughput -- guided/`).
+fn guided(c: &mut Criterion) {
+    let frames = frames();
+    let luma = &frames[0].u8;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    for frame in &frames {
+        let layout = Layout::packed(W as usize, H as usize, frame.channels);
+        let copy = frame.u8.clone();
+        let mut dst = vec![0u8; frame.u8.len()];
+        let mut group = c.benchmark_group(format!("guided/{}-u8", frame.name));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(u64::from(W * H)));
+        for r in [2usize, 3, 6] {
+            let p = Params::new()
+                .radius(r)
+                .sigma_space(r as f64 / 2.0)
+                .sigma_range(25.0);
+            group.bench_function(format!("r{r}/filter"), |b| {
+                b.iter(|| pool.install(|| run(&frame.u8, &mut dst, frame.channels, &p)))
+            });
+            let guides: Vec<(&str, &[u8], usize)> = if frame.channels == 1 {
+                vec![("own copy", &copy, 1)]
+            } else {
+                vec![("own copy", &copy, 3), ("luma", luma, 1)]
+            };
+            for (name, guide, gc) in guides {
+                let g = ImageView::new(guide, Layout::packed(W as usize, H as usize, gc)).unwrap();
+                group.bench_function(format!("r{r}/guided by {name}"), |b| {
+                    b.iter(|| {
+                        pool.install(|| {
+                            bilateral::filter_guided_into(
+                                ImageView::new(&frame.u8, layout).unwrap(),
+                                g,
+                                ImageViewMut::new(&mut dst, layout).unwrap(),
+                                &p,
+                            )
+                            .unwrap()
+                        })
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, throughput, oracle, fast_mode, guided);
 criterion_main!(benches);

@@ -102,6 +102,45 @@ pub enum Error {
         /// Its value.
         value: f32,
     },
+    /// A guide's width and height must be the image's.
+    #[error("the guide is {guide_width}x{guide_height} but the image is {width}x{height}")]
+    GuideSizeMismatch {
+        /// Image width.
+        width: usize,
+        /// Image height.
+        height: usize,
+        /// Guide width.
+        guide_width: usize,
+        /// Guide height.
+        guide_height: usize,
+    },
+    /// Under the per-channel distance each filtered channel of a guide weighs the image's
+    /// channel of the same index: both need as many, unless the guide has one.
+    #[error(
+        "per-channel distance: the guide has {guide_channels} filtered channels but the image {channels} (a guide needs as many, or one)"
+    )]
+    GuideChannelsMismatch {
+        /// Filtered channels of the image.
+        channels: usize,
+        /// Filtered channels of the guide.
+        guide_channels: usize,
+    },
+    /// A floating-point guide sample is NaN, infinite or larger in magnitude than
+    /// [`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE): the first such in row-major
+    /// order. Nothing was written.
+    #[error(
+        "guide sample at x={x}, y={y}, channel {channel} is {value}, not a finite value within ±2^60"
+    )]
+    InvalidGuideSample {
+        /// Column of the sample.
+        x: usize,
+        /// Row of the sample.
+        y: usize,
+        /// Channel of the sample.
+        channel: usize,
+        /// Its value.
+        value: f32,
+    },
     /// A `DynamicImage` variant this crate does not filter.
     #[error("colour type {0} is not supported")]
     UnsupportedColorType(String),

@@ -2,9 +2,13 @@
 #![forbid(unsafe_code)]
 
 use crate::fast::{FastPass, Ran};
+use crate::params::Resolved;
 use crate::sample::is_valid_value;
 use crate::tiles::{Pass, Rejected};
-use crate::{Error, ImageView, ImageViewMut, Layout, Method, Params, Report, Sample};
+use crate::{
+    ColorDistance, Error, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report,
+    Sample,
+};
 
 /// Filters `src` into `dst`, which must have the same width, height and channels (strides may
 /// differ). Nothing is allocated in proportion to the image, except one scratch image when
@@ -28,17 +32,75 @@ pub fn filter_into<T: Sample>(
 /// given but the exact filter ran, why.
 pub fn filter_into_with_report<T: Sample>(
     src: ImageView<'_, T>,
+    dst: ImageViewMut<'_, T>,
+    params: &Params,
+) -> Result<Report, Error> {
+    run::<T, T>(src, None, dst, params)
+}
+
+/// The joint (cross) bilateral filter: `src` smoothed with range weights taken from `guide`,
+///
+/// ```text
+/// out(p) = Σ_q w(p,q)·S(q) / Σ_q w(p,q),   w(p,q) = exp(-α·|p-q|² - β·D(G(p), G(q))²)
+/// ```
+///
+/// into `dst` (as [`filter_into`]). The guide has the image's width and height and its own
+/// sample type and channel count; `σr` and `β` are in the guide's units (the default `σr`
+/// is 10% of the guide type's full scale). The colour distance is taken over the guide's
+/// channels (a kept alpha channel of the guide is left out of it, as the image's is): with
+/// [`ColorDistance::PerChannel`](crate::ColorDistance) each channel of the guide weighs the
+/// image's channel of the same index, so both need as many filtered channels, unless the
+/// guide has one, which then weighs them all. The window and the border apply to both
+/// images; a constant border pads each with the same value, in its own units. With `src`
+/// as its own guide the result is [`filter_into`]'s, byte for byte. The fast mode does not
+/// take a guide: a tolerance runs the exact filter, and the report says so.
+///
+/// The guide is checked before anything is written: another width or height, a channel
+/// rule broken or a sample that is not valid is an error and `dst` is untouched.
+pub fn filter_guided_into<T: Sample, G: Sample>(
+    src: ImageView<'_, T>,
+    guide: ImageView<'_, G>,
+    dst: ImageViewMut<'_, T>,
+    params: &Params,
+) -> Result<Report, Error> {
+    run(src, Some(guide), dst, params)
+}
+
+/// [`filter_guided_into`] into a new, tightly packed buffer of the image's geometry.
+pub fn filter_guided<T: Sample, G: Sample>(
+    src: ImageView<'_, T>,
+    guide: ImageView<'_, G>,
+    params: &Params,
+) -> Result<Vec<T>, Error> {
+    let l = src.layout;
+    let packed = Layout::packed(l.width, l.height, l.channels);
+    let mut out = vec![T::ZERO; l.width * l.height * l.channels];
+    filter_guided_into(src, guide, ImageViewMut::new(&mut out, packed)?, params)?;
+    Ok(out)
+}
+
+/// Every pass of a call, with the range weights from `guide` or from `src` itself.
+fn run<T: Sample, G: Sample>(
+    src: ImageView<'_, T>,
+    guide: Option<ImageView<'_, G>>,
     mut dst: ImageViewMut<'_, T>,
     params: &Params,
 ) -> Result<Report, Error> {
     dst.check_matches(&src)?;
-    let p = params.resolve::<T>()?;
     let Layout {
         width,
         height,
         channels,
         ..
     } = src.layout;
+    let p = match &guide {
+        Some(guide) => {
+            let p = params.resolve::<G>()?;
+            check_guide(&p, &src, guide)?;
+            p
+        }
+        None => params.resolve::<T>()?,
+    };
     let mut report = Report {
         passes: Vec::new(),
         samples_per_pass: (width * height * p.filtered_channels(channels)) as u64,
@@ -50,7 +112,10 @@ pub fn filter_into_with_report<T: Sample>(
         }
         return Ok(report);
     }
-    let fast = FastPass::new(&p, width, height, channels);
+    let fast = match &guide {
+        Some(_) if p.tolerance.is_some() => Err(ExactBecause::Guide),
+        _ => FastPass::new(&p, width, height, channels),
+    };
     let mut exact = None;
     let mut pass = |from: &ImageView<'_, T>, to: &mut ImageViewMut<'_, T>| {
         let because = match &fast {
@@ -63,8 +128,11 @@ pub fn filter_into_with_report<T: Sample>(
             Err(because) => *because,
         };
         exact
-            .get_or_insert_with(|| Pass::new(&p, width, height, channels))
-            .run(from, to)?;
+            .get_or_insert_with(|| match &guide {
+                Some(g) => Pass::<T, G>::guided(&p, width, height, channels, g.layout.channels),
+                None => Pass::<T, G>::unguided(&p, width, height, channels),
+            })
+            .run(from, guide.as_ref(), to)?;
         Ok(Method::Exact(because))
     };
     let n = p.iterations;
@@ -104,6 +172,48 @@ pub fn filter<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Vec<T
     let mut out = vec![T::ZERO; l.width * l.height * l.channels];
     filter_into(src, ImageViewMut::new(&mut out, packed)?, params)?;
     Ok(out)
+}
+
+/// The guide's preconditions: the image's width and height, channels the distance can pair
+/// with the image's, and valid samples (all checked here, before anything is written).
+fn check_guide<T: Sample, G: Sample>(
+    p: &Resolved,
+    src: &ImageView<'_, T>,
+    guide: &ImageView<'_, G>,
+) -> Result<(), Error> {
+    let (s, g) = (src.layout, guide.layout);
+    if (s.width, s.height) != (g.width, g.height) {
+        return Err(Error::GuideSizeMismatch {
+            width: s.width,
+            height: s.height,
+            guide_width: g.width,
+            guide_height: g.height,
+        });
+    }
+    let (filtered, guide_filtered) = (
+        p.filtered_channels(s.channels),
+        p.filtered_channels(g.channels),
+    );
+    if p.distance == ColorDistance::PerChannel && guide_filtered > 1 && guide_filtered != filtered {
+        return Err(Error::GuideChannelsMismatch {
+            channels: filtered,
+            guide_channels: guide_filtered,
+        });
+    }
+    check_samples(guide).map_err(|e| match e {
+        Error::InvalidSample {
+            x,
+            y,
+            channel,
+            value,
+        } => Error::InvalidGuideSample {
+            x,
+            y,
+            channel,
+            value,
+        },
+        other => other,
+    })
 }
 
 /// `Err` with the first invalid sample in row-major order, if any.

@@ -83,7 +83,7 @@ pub mod oracle;
 
 pub use backend::Backend;
 pub use error::Error;
-pub use filter::{filter, filter_into, filter_into_with_report};
+pub use filter::{filter, filter_guided, filter_guided_into, filter_into, filter_into_with_report};
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
 pub use params::{

@@ -41,6 +41,51 @@ pub fn within_tolerance<T: Sample>(got: f64, exact: f64, tolerance: f64) -> bool
 /// library does; the last pass is returned unrounded.
 pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Reference, Error> {
     let p = params.resolve::<T>()?;
+    let img = samples(&src).map_err(|(x, y, channel, value)| Error::InvalidSample {
+        x,
+        y,
+        channel,
+        value,
+    })?;
+    passes::<T>(&src.layout(), img, None, &p)
+}
+
+/// The joint filter by the definition: the range weights from `guide` (same width and
+/// height), the sums over `src`. Each filtered channel of `src` is weighed by the guide's
+/// filtered channels, or under [`ColorDistance::PerChannel`] by the guide's channel of the
+/// same index unless the guide has one filtered channel. Rounded between passes as
+/// [`reference`] is.
+pub fn reference_guided<T: Sample, G: Sample>(
+    src: ImageView<'_, T>,
+    guide: ImageView<'_, G>,
+    params: &Params,
+) -> Result<Reference, Error> {
+    let p = params.resolve::<G>()?;
+    let invalid = |(x, y, channel, value)| Error::InvalidSample {
+        x,
+        y,
+        channel,
+        value,
+    };
+    let img = samples(&src).map_err(invalid)?;
+    let g = guide.layout();
+    assert_eq!(
+        (g.width, g.height),
+        (src.layout().width, src.layout().height),
+        "the guide's size"
+    );
+    let guide_img = samples(&guide).map_err(invalid)?;
+    let guide = Image {
+        w: g.width as isize,
+        h: g.height as isize,
+        ch: g.channels,
+        border: p.border,
+    };
+    passes::<T>(&src.layout(), img, Some((&guide, &guide_img[..])), &p)
+}
+
+/// The samples of `src` packed as `f64`, or the first invalid one's position and value.
+fn samples<T: Sample>(src: &ImageView<'_, T>) -> Result<Vec<f64>, (usize, usize, usize, f32)> {
     let l = src.layout();
     let mut img = Vec::with_capacity(l.width * l.height * l.channels);
     for y in 0..l.height {
@@ -48,17 +93,22 @@ pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Re
             for c in 0..l.channels {
                 let v = src.data[y * l.stride + x * l.channels + c].to_f64();
                 if v.is_nan() || v.abs() > 2f64.powi(60) {
-                    return Err(Error::InvalidSample {
-                        x,
-                        y,
-                        channel: c,
-                        value: v as f32,
-                    });
+                    return Err((x, y, c, v as f32));
                 }
                 img.push(v);
             }
         }
     }
+    Ok(img)
+}
+
+/// The passes over `img`, with the range weights from `guide` if given, else from `img`.
+fn passes<T: Sample>(
+    l: &crate::Layout,
+    img: Vec<f64>,
+    guide: Option<(&Image, &[f64])>,
+    p: &crate::params::Resolved,
+) -> Result<Reference, Error> {
     let image = Image {
         w: l.width as isize,
         h: l.height as isize,
@@ -77,7 +127,7 @@ pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Re
                 *v = store_as::<T>(*v);
             }
         }
-        result = image.pass(&result.values, &p);
+        result = image.pass(&result.values, guide, p);
     }
     Ok(result)
 }
@@ -103,17 +153,32 @@ impl Image {
         }
     }
 
-    fn pass(&self, img: &[f64], p: &crate::params::Resolved) -> Reference {
-        let r = p.radius as isize;
+    /// The channels filtered: all but a kept alpha.
+    fn filtered(&self, p: &crate::params::Resolved) -> usize {
         let has_alpha = self.ch == 2 || self.ch == 4;
-        let filtered = if has_alpha && !p.filter_alpha {
+        if has_alpha && !p.filter_alpha {
             self.ch - 1
         } else {
             self.ch
-        };
-        let groups: Vec<Vec<usize>> = match p.distance {
-            ColorDistance::PerChannel => (0..filtered).map(|c| vec![c]).collect(),
-            _ => vec![(0..filtered).collect()],
+        }
+    }
+
+    fn pass(
+        &self,
+        img: &[f64],
+        guide: Option<(&Image, &[f64])>,
+        p: &crate::params::Resolved,
+    ) -> Reference {
+        let r = p.radius as isize;
+        let filtered = self.filtered(p);
+        let (weigher, weights_img) = guide.unwrap_or((self, img));
+        let weighing = weigher.filtered(p);
+        // (channels of the guide the weights are taken over, channels of the image summed)
+        let groups: Vec<(Vec<usize>, Vec<usize>)> = match p.distance {
+            ColorDistance::PerChannel if weighing > 1 => {
+                (0..filtered).map(|c| (vec![c], vec![c])).collect()
+            }
+            _ => vec![((0..weighing).collect(), (0..filtered).collect())],
         };
         let mut out = Reference {
             values: img.to_vec(),
@@ -123,7 +188,7 @@ impl Image {
         for y in 0..self.h {
             for x in 0..self.w {
                 let base = (y * self.w + x) as usize * self.ch;
-                for group in &groups {
+                for (weighed_by, group) in &groups {
                     let mut num = vec![0.0; group.len()];
                     let mut den = 0.0;
                     let mut lo = vec![f64::INFINITY; group.len()];
@@ -134,9 +199,12 @@ impl Image {
                             if p.window == Window::Disc && d2 > (r * r) as f64 {
                                 continue;
                             }
-                            let diff: Vec<f64> = group
+                            let diff: Vec<f64> = weighed_by
                                 .iter()
-                                .map(|&c| self.at(img, x + dx, y + dy, c) - self.at(img, x, y, c))
+                                .map(|&c| {
+                                    weigher.at(weights_img, x + dx, y + dy, c)
+                                        - weigher.at(weights_img, x, y, c)
+                                })
                                 .collect();
                             let dist2 = match p.distance {
                                 ColorDistance::L1 => {

@@ -24,6 +24,8 @@ pub enum ExactBecause {
     ToleranceTooSmall,
     /// The cost model found the exact filter faster for this window and image.
     Faster,
+    /// The range weights come from a guide, which the fast mode does not take.
+    Guide,
 }
 
 impl fmt::Display for ExactBecause {
@@ -35,6 +37,7 @@ impl fmt::Display for ExactBecause {
             ExactBecause::FlatRange => "beta is 0",
             ExactBecause::ToleranceTooSmall => "the tolerance is below what can be certified",
             ExactBecause::Faster => "the exact filter is faster here",
+            ExactBecause::Guide => "the fast mode does not take a guide",
         })
     }
 }

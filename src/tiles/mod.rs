@@ -57,13 +57,18 @@ enum Weighing {
     InPlace,
     Shared(WeightRing),
     SharedSums(WeightRing),
+    /// A guide's weights of every tap of a row, computed into a buffer of `stride` columns per
+    /// tap just before the row is filtered: where a guide's shared ring would pass the budget.
+    Rows {
+        stride: usize,
+    },
 }
 
 impl Weighing {
     #[cfg(test)]
     fn mode(&self) -> WeightMode {
         match self {
-            Weighing::InPlace => WeightMode::InPlace,
+            Weighing::InPlace | Weighing::Rows { .. } => WeightMode::InPlace,
             Weighing::Shared(_) => WeightMode::Shared,
             Weighing::SharedSums(_) => WeightMode::SharedSums,
         }
@@ -71,36 +76,140 @@ impl Weighing {
 
     fn ring(&self) -> Option<&WeightRing> {
         match self {
-            Weighing::InPlace => None,
+            Weighing::InPlace | Weighing::Rows { .. } => None,
             Weighing::Shared(ring) | Weighing::SharedSums(ring) => Some(ring),
         }
     }
 }
 
-/// Everything a pass needs, derived once per call from the parameters and the geometry.
-pub(crate) struct Pass<T: Sample> {
+/// One image a pass reads, with how its rows enter a ring: the image filtered, or the guide
+/// whose samples give the range weights.
+struct Input<S: Sample> {
+    channels: Channels,
+    ring: RowRing,
+    kernels: Compiled<S>,
+}
+
+impl<S: Sample> Input<S> {
+    /// Converts row `yy` of `src` (any integer: the border folds it) into its slot of `ring`
+    /// for block `block` at image column `x0`, by the pass's border rule; [`Rejected`] if a
+    /// sample is not valid.
+    fn fill(
+        &self,
+        pass: &Geometry,
+        ring: &mut [f32],
+        src: &ImageView<'_, S>,
+        yy: isize,
+        (block, x0): (usize, usize),
+    ) -> Result<(), Rejected> {
+        let start = self.ring.slot(yy);
+        let slot = &mut ring[start..start + self.ring.slot_len()];
+        let constant = pass.constant();
+        let Some(sy) = fold(yy, pass.height, pass.border) else {
+            slot.fill(constant);
+            return Ok(());
+        };
+        let row = src.row(sy);
+        let (ch, padded) = (self.channels.count, self.ring.padded);
+        let (origin, inside) = self.ring.image_columns(x0, pass.width);
+        let image = |j: usize| (origin + j as isize) as usize * ch;
+        let from = &row[image(inside.start)..image(inside.end)];
+        if !self.kernels.deinterleave(slot, padded, inside.start, from) {
+            return Err(Rejected);
+        }
+        for &(j, x) in &pass.edges[block] {
+            for (c, plane) in slot.chunks_exact_mut(padded).enumerate() {
+                plane[j] = x.map_or(constant, |x| row[x * ch + c].to_f32());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What both images of a pass share: their size, border and blocks of columns.
+struct Geometry {
     width: usize,
     height: usize,
-    radius: usize,
     border: Border,
-    channels: Channels,
     blocks: Blocks,
+    /// For each block, its ring columns outside the image, with the image column each one
+    /// reads by the border rule (`None`: the constant border's value). Both images' rings
+    /// have the same columns.
+    edges: Vec<Vec<(usize, Option<usize>)>>,
+}
+
+impl Geometry {
+    fn constant(&self) -> f32 {
+        match self.border {
+            Border::Constant(v) => v,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Everything a pass needs, derived once per call from the parameters and the geometry.
+/// `G` is the guide's sample type, when a guide gives the range weights.
+pub(crate) struct Pass<T: Sample, G: Sample = T> {
+    geometry: Geometry,
+    radius: usize,
+    image: Input<T>,
+    guide: Option<Input<G>>,
     /// The widest block's columns, which the scratch buffers are sized for.
     columns: Columns,
-    ring: RowRing,
-    /// For each block, its ring columns outside the image, with the image column each one
-    /// reads by the border rule (`None`: the constant border's value).
-    edges: Vec<Vec<(usize, Option<usize>)>>,
     taps: Taps,
     weighing: Weighing,
     neg_log2_beta: f32,
-    kernels: Compiled<T>,
     tile_height: usize,
 }
 
-impl<T: Sample> Pass<T> {
-    pub(crate) fn new(p: &Resolved, width: usize, height: usize, channels: usize) -> Self {
-        Self::with_budget(p, width, height, channels, SHARED_WEIGHTS_BUDGET)
+/// The channels of an image and of its guide as the kernel calls take them: one call per
+/// group of weights. The weights of a group come from all the guide's filtered channels, or
+/// under [`ColorDistance::PerChannel`] from its channel of the same index, each weighing the
+/// image's channel of that index; a guide with one filtered channel weighs every channel of
+/// the image at once.
+fn guided_channels(p: &Resolved, channels: usize, guide_channels: usize) -> (Channels, Channels) {
+    let (filtered, guide_filtered) = (
+        p.filtered_channels(channels),
+        p.filtered_channels(guide_channels),
+    );
+    let one_each = p.distance == ColorDistance::PerChannel && guide_filtered > 1;
+    let image = Channels {
+        count: channels,
+        filtered,
+        per_call: if one_each { 1 } else { filtered },
+    };
+    let guide = Channels {
+        count: guide_channels,
+        filtered: guide_filtered,
+        per_call: if one_each { 1 } else { guide_filtered },
+    };
+    debug_assert_eq!(image.groups(), guide.groups());
+    (image, guide)
+}
+
+impl<T: Sample, G: Sample> Pass<T, G> {
+    /// The pass of the filter: the range weights from the image itself.
+    pub(crate) fn unguided(p: &Resolved, width: usize, height: usize, channels: usize) -> Self {
+        Self::with_budget(p, width, height, channels, None, SHARED_WEIGHTS_BUDGET)
+    }
+
+    /// The pass of a joint filter: the range weights from a guide of `guide_channels`,
+    /// whose filtered channels match the image's as [`guided_channels`] needs.
+    pub(crate) fn guided(
+        p: &Resolved,
+        width: usize,
+        height: usize,
+        channels: usize,
+        guide_channels: usize,
+    ) -> Self {
+        Self::with_budget(
+            p,
+            width,
+            height,
+            channels,
+            Some(guide_channels),
+            SHARED_WEIGHTS_BUDGET,
+        )
     }
 
     /// The pass, with weight rings of at most `budget` bytes per tile.
@@ -109,28 +218,41 @@ impl<T: Sample> Pass<T> {
         width: usize,
         height: usize,
         channels: usize,
+        guide_channels: Option<usize>,
         budget: usize,
     ) -> Self {
         let r = p.radius;
-        let channels = Channels::new(channels, p.filtered_channels(channels), p.distance);
+        let (channels, guide_layout) = match guide_channels {
+            None => (
+                Channels::new(channels, p.filtered_channels(channels), p.distance),
+                None,
+            ),
+            Some(g) => {
+                let (image, guide) = guided_channels(p, channels, g);
+                (image, Some(guide))
+            }
+        };
         let taps = Taps::new(r, p.window, p.alpha);
-        let kernels = compiled(
-            p.backend,
-            channels.count,
-            channels.per_call,
-            p.distance == ColorDistance::L1,
-        );
-        let preferred = if kernels.settings().keeps_sums {
+        let l1 = p.distance == ColorDistance::L1;
+        let kernels = compiled::<T>(p.backend, channels.count, channels.per_call, l1);
+        let settings = kernels.settings();
+        let preferred = if settings.keeps_sums && guide_layout.is_none() {
             WeightMode::SharedSums
         } else {
             WeightMode::Shared
         };
-        let mode = p.weight_mode.unwrap_or(preferred);
+        // A guide's weights are never computed inside the image's filter (whose kernel
+        // weighs the samples it sums): the shared ring where it fits, else a row at a time.
+        let mode = match (p.weight_mode, guide_layout) {
+            (Some(mode), None) => mode,
+            (_, None) => preferred,
+            (_, Some(_)) => WeightMode::Shared,
+        };
         // The whole width in one block if its weight ring fits the budget, else the widest
         // blocks whose ring does, down to blocks so narrow that the columns weighed beyond
         // them would cost as much as the weights shared.
         let shared = |at_reached| {
-            let narrowest = if kernels.settings().blocks {
+            let narrowest = if settings.blocks {
                 (4 * r).max(2 * LANE_MULTIPLE)
             } else {
                 usize::MAX
@@ -156,9 +278,14 @@ impl<T: Sample> Pass<T> {
         };
         let whole = Blocks::new(width, r, width.next_multiple_of(LANE_MULTIPLE));
         let (blocks, weighing) = match mode {
-            WeightMode::Shared => shared(false).map_or((whole, Weighing::InPlace), |(b, ring)| {
-                (b, Weighing::Shared(ring))
-            }),
+            _ if guide_layout.is_some() && taps.all.is_empty() => (whole, Weighing::InPlace),
+            WeightMode::Shared => match shared(false) {
+                Some((blocks, ring)) => (blocks, Weighing::Shared(ring)),
+                None if guide_layout.is_some() => {
+                    rows_of_weights(width, r, &taps, &channels, budget)
+                }
+                None => (whole, Weighing::InPlace),
+            },
             WeightMode::SharedSums => shared(true)
                 .map_or((whole, Weighing::InPlace), |(b, ring)| {
                     (b, Weighing::SharedSums(ring))
@@ -176,41 +303,51 @@ impl<T: Sample> Pass<T> {
                     .collect()
             })
             .collect();
+        let guide = guide_layout.map(|g| Input {
+            channels: g,
+            ring: RowRing::new(r, height, &columns, &g),
+            kernels: compiled::<G>(p.backend, g.count, g.per_call, l1),
+        });
         Pass {
-            width,
-            height,
+            geometry: Geometry {
+                width,
+                height,
+                border: p.border,
+                blocks,
+                edges,
+            },
             radius: r,
-            border: p.border,
-            ring,
-            edges,
-            channels,
-            blocks,
+            image: Input {
+                channels,
+                ring,
+                kernels,
+            },
+            guide,
             columns,
             taps,
             weighing,
             neg_log2_beta: neg_log2_beta(p.beta),
-            kernels,
             tile_height: p.tile_height,
         }
     }
 
-    fn constant(&self) -> f32 {
-        match self.border {
-            Border::Constant(v) => v,
-            _ => 0.0,
-        }
-    }
-
-    /// Runs the pass from `src` into `dst` (same geometry). On [`Rejected`] `dst` is partly
-    /// written.
+    /// Runs the pass from `src` into `dst` (same geometry), with the range weights from
+    /// `guide` if the pass was made for one. On [`Rejected`] `dst` is partly written.
     pub(crate) fn run(
         &self,
         src: &ImageView<'_, T>,
+        guide: Option<&ImageView<'_, G>>,
         dst: &mut ImageViewMut<'_, T>,
     ) -> Result<(), Rejected> {
+        assert_eq!(
+            guide.is_some(),
+            self.guide.is_some(),
+            "a guide for a guided pass"
+        );
         let stride = dst.layout.stride;
         let span = dst.layout.span();
-        let rows_per_chunk = self.tile_height.min(self.height);
+        let g = &self.geometry;
+        let rows_per_chunk = self.tile_height.min(g.height);
         dst.data[..span]
             .par_chunks_mut(stride * rows_per_chunk)
             .enumerate()
@@ -218,9 +355,9 @@ impl<T: Sample> Pass<T> {
                 || Scratch::new(self),
                 |scratch, (tile, out)| {
                     let y0 = tile * rows_per_chunk;
-                    let y1 = (y0 + rows_per_chunk).min(self.height);
-                    (0..self.blocks.count())
-                        .try_for_each(|b| self.tile(src, y0..y1, b, out, stride, scratch))
+                    let y1 = (y0 + rows_per_chunk).min(g.height);
+                    (0..g.blocks.count())
+                        .try_for_each(|b| self.tile((src, guide), y0..y1, b, out, stride, scratch))
                 },
             )
     }
@@ -229,37 +366,46 @@ impl<T: Sample> Pass<T> {
     /// `stride` apart.
     fn tile(
         &self,
-        src: &ImageView<'_, T>,
+        (src, guide): (&ImageView<'_, T>, Option<&ImageView<'_, G>>),
         rows: std::ops::Range<usize>,
         b: usize,
         out: &mut [T],
         stride: usize,
         scratch: &mut Scratch,
     ) -> Result<(), Rejected> {
-        let block = self.blocks.get(b);
+        let g = &self.geometry;
+        let block = g.blocks.get(b);
         let r = self.radius as isize;
         let (y0, y1) = (rows.start as isize, rows.end as isize);
+        let fill = |scratch: &mut Scratch, yy: isize| -> Result<(), Rejected> {
+            self.image
+                .fill(g, &mut scratch.ring, src, yy, (b, block.x0))?;
+            if let (Some(input), Some(guide)) = (&self.guide, guide) {
+                input.fill(g, &mut scratch.guide, guide, yy, (b, block.x0))?;
+            }
+            Ok(())
+        };
         for yy in y0 - r..y0 + r {
-            self.fill(scratch, src, yy, (b, block.x0))?;
+            fill(scratch, yy)?;
         }
         // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
         // taps that go down k rows or more.
         for k in (1..=r).rev() {
             self.weigh(y0 - k, k, &block.columns, scratch);
         }
-        let ch = self.channels.count;
+        let ch = self.image.channels.count;
         let samples = block.x0 * ch..(block.x0 + block.columns.width) * ch;
         let out_row = |y: isize| {
             let start = (y - y0) as usize * stride;
             start + samples.start..start + samples.end
         };
         for y in y0..y1 {
-            self.fill(scratch, src, y + r, (b, block.x0))?;
+            fill(scratch, y + r)?;
             self.weigh(y, 0, &block.columns, scratch);
             // What this tile reads and writes next, asked for while the row is filtered: the
             // input row the ring takes in, the output row after this one.
             let next = (
-                fold(y + r + 1, self.height, self.border).map_or(Prefetch::NONE, |sy| {
+                fold(y + r + 1, g.height, g.border).map_or(Prefetch::NONE, |sy| {
                     Prefetch::new(&src.row(sy)[samples.clone()])
                 }),
                 out.get(out_row(y + 1))
@@ -272,81 +418,86 @@ impl<T: Sample> Pass<T> {
         Ok(())
     }
 
-    /// Converts input row `yy` (any integer: the border folds it) into its ring slot, for
-    /// block `block`, which starts at image column `x0`.
-    fn fill(
-        &self,
-        scratch: &mut Scratch,
-        src: &ImageView<'_, T>,
-        yy: isize,
-        (block, x0): (usize, usize),
-    ) -> Result<(), Rejected> {
-        let start = self.ring.slot(yy);
-        let slot = &mut scratch.ring[start..start + self.ring.slot_len()];
-        let Some(sy) = fold(yy, self.height, self.border) else {
-            slot.fill(self.constant());
-            return Ok(());
-        };
-        let row = src.row(sy);
-        let (ch, padded) = (self.channels.count, self.ring.padded);
-        let (origin, inside) = self.ring.image_columns(x0, self.width);
-        let image = |j: usize| (origin + j as isize) as usize * ch;
-        let from = &row[image(inside.start)..image(inside.end)];
-        if !self.kernels.deinterleave(slot, padded, inside.start, from) {
-            return Err(Rejected);
-        }
-        for &(j, x) in &self.edges[block] {
-            for (c, plane) in slot.chunks_exact_mut(padded).enumerate() {
-                plane[j] = x.map_or(self.constant(), |x| row[x * ch + c].to_f32());
-            }
-        }
-        Ok(())
-    }
-
-    /// Computes ahead, in the shared modes, the weights of row `y`'s forward taps that go down
-    /// `min_dy` rows or more, for the columns `[-ahead, weighed - ahead)`; with `min_dy = 0`
-    /// and [`Weighing::SharedSums`], also the sums over all of them that the filter of row `y`
-    /// starts from.
+    /// Computes ahead the weights of row `y` that the filter will read: in the shared modes,
+    /// those of its forward taps that go down `min_dy` rows or more, for the columns
+    /// `[-ahead, weighed - ahead)`; with `min_dy = 0` and [`Weighing::SharedSums`], also the
+    /// sums over all of them that the filter of row `y` starts from; with
+    /// [`Weighing::Rows`] and `min_dy = 0`, those of every tap, for the columns computed.
     fn weigh(&self, y: isize, min_dy: isize, columns: &Columns, scratch: &mut Scratch) {
-        let Some(weights) = self.weighing.ring() else {
-            return;
+        let (taps, ahead, weighed, keeps_sums) = match &self.weighing {
+            Weighing::InPlace => return,
+            Weighing::Rows { .. } if min_dy > 0 => return,
+            Weighing::Rows { .. } => (0..self.taps.all.len(), 0, columns.computed, false),
+            Weighing::Shared(_) | Weighing::SharedSums(_) => (
+                self.taps.forward_from(min_dy),
+                columns.ahead as isize,
+                columns.weighed,
+                min_dy == 0 && matches!(self.weighing, Weighing::SharedSums(_)),
+            ),
         };
-        let taps = self.taps.forward_from(min_dy);
         if taps.is_empty() {
             return;
         }
-        let keeps_sums = min_dy == 0 && matches!(self.weighing, Weighing::SharedSums(_));
-        let ahead = columns.ahead as isize;
-        for group in 0..self.channels.groups() {
-            scratch.forward.clear();
-            scratch
-                .forward
-                .extend(self.taps.all[taps.clone()].iter().map(|t| TapAt {
-                    at: self.ring.at(y + t.dy, group, t.dx - ahead),
-                    log2_spatial: t.log2_spatial,
-                    weight_at: weights.write_at(t.dx),
-                }));
+        let Scratch {
+            ring,
+            guide,
+            forward,
+            weights,
+            sums,
+            ..
+        } = scratch;
+        // The weights come from the guide where there is one, else from the image itself.
+        let (rows, ring_geometry, per_call) = match &self.guide {
+            Some(g) => (&guide[..], &g.ring, g.channels.per_call),
+            None => (&ring[..], &self.image.ring, self.image.channels.per_call),
+        };
+        for group in 0..self.image.channels.groups() {
+            forward.clear();
+            forward.extend(self.taps.all[taps.clone()].iter().map(|t| TapAt {
+                at: ring_geometry.at(y + t.dy, group, t.dx - ahead),
+                log2_spatial: t.log2_spatial,
+                // A row of weights per tap either way; the shared ring moves them within it.
+                weight_at: self.weighing.ring().map_or(0, |w| w.write_at(t.dx)),
+            }));
             let input = RowInput::new(
-                &scratch.ring,
-                self.ring.padded,
-                self.channels.per_call,
-                self.ring.at(y, group, -ahead),
-                &scratch.forward,
+                rows,
+                ring_geometry.padded,
+                per_call,
+                ring_geometry.at(y, group, -ahead),
+                forward,
                 self.neg_log2_beta,
-                columns.weighed,
+                weighed,
             );
-            let out = WeightRows {
-                data: &mut scratch.weights[weights.row(y, group, taps.start)..],
-                stride: weights.stride,
-            };
-            let sums = keeps_sums.then(|| {
-                let at = weights.sums_at(group);
-                SumsMut {
-                    data: &mut scratch.sums[at..at + weights.sums_len()],
-                    stride: weights.sums_stride(),
+            let (out, sums) = match &self.weighing {
+                Weighing::Rows { stride } => (
+                    WeightRows {
+                        data: &mut weights[group * self.taps.all.len() * stride..],
+                        stride: *stride,
+                    },
+                    None,
+                ),
+                _ => {
+                    let ring = self.weighing.ring().expect("a shared mode");
+                    let sums = keeps_sums.then(|| {
+                        let at = ring.sums_at(group);
+                        SumsMut {
+                            data: &mut sums[at..at + ring.sums_len()],
+                            stride: ring.sums_stride(),
+                        }
+                    });
+                    (
+                        WeightRows {
+                            data: &mut weights[ring.row(y, group, taps.start)..],
+                            stride: ring.stride,
+                        },
+                        sums,
+                    )
                 }
-            });
-            self.kernels.weigh(&input, out, sums);
+            };
+            match &self.guide {
+                Some(g) => g.kernels.weigh(&input, out, sums),
+                None => self.image.kernels.weigh(&input, out, sums),
+            }
         }
     }
 
@@ -374,20 +525,26 @@ impl<T: Sample> Pass<T> {
         };
         let ahead = columns.ahead;
         let columns = columns.computed;
-        let shared = self.weighing.ring();
-        for group in 0..self.channels.groups() {
+        let image = &self.image;
+        let all = self.taps.all.len();
+        for group in 0..image.channels.groups() {
             let filtered = taps.iter_mut().zip(&self.taps.all).enumerate().skip(first);
             for (k, (tap_at, tap)) in filtered {
-                tap_at.at = self.ring.at(y + tap.dy, group, tap.dx);
-                if let Some(ring) = shared {
-                    tap_at.weight_at = ring.read_at(y, group, k);
+                tap_at.at = image.ring.at(y + tap.dy, group, tap.dx);
+                match &self.weighing {
+                    Weighing::Rows { stride } => tap_at.weight_at = (group * all + k) * stride,
+                    w => {
+                        if let Some(ring) = w.ring() {
+                            tap_at.weight_at = ring.read_at(y, group, k);
+                        }
+                    }
                 }
             }
             let input = RowInput::new(
                 ring,
-                self.ring.padded,
-                self.channels.per_call,
-                self.ring.at(y, group, 0),
+                image.ring.padded,
+                image.channels.per_call,
+                image.ring.at(y, group, 0),
                 &taps[first..],
                 self.neg_log2_beta,
                 columns,
@@ -397,12 +554,12 @@ impl<T: Sample> Pass<T> {
             } else {
                 input
             };
-            let planes = &mut out[group * columns..];
+            let planes = &mut out[group * image.channels.per_call * columns..];
+            let kernels = &image.kernels;
             match &self.weighing {
-                Weighing::InPlace => self.kernels.filter_in_place(&input, planes),
-                Weighing::Shared(_) => {
-                    self.kernels
-                        .filter_shared(&input, Shared { ring: weights }, planes)
+                Weighing::InPlace => kernels.filter_in_place(&input, planes),
+                Weighing::Shared(_) | Weighing::Rows { .. } => {
+                    kernels.filter_shared(&input, Shared { ring: weights }, planes)
                 }
                 Weighing::SharedSums(ring) => {
                     let sums = Sums {
@@ -410,8 +567,7 @@ impl<T: Sample> Pass<T> {
                         stride: ring.sums_stride(),
                     };
                     let weights = Shared { ring: weights };
-                    self.kernels
-                        .filter_from_sums(&input, FromSums { weights, sums }, planes)
+                    kernels.filter_from_sums(&input, FromSums { weights, sums }, planes)
                 }
             }
         }
@@ -427,19 +583,44 @@ impl<T: Sample> Pass<T> {
         columns: &Columns,
         out: &[f32],
     ) -> Result<(), Rejected> {
-        let ch = self.channels.count;
+        let channels = &self.image.channels;
+        let ch = channels.count;
         if T::IS_FLOAT
-            && self.channels.filtered < ch
+            && channels.filtered < ch
             && !src
                 .chunks_exact(ch)
                 .all(|px| is_valid_value(px[ch - 1].to_f32()))
         {
             return Err(Rejected);
         }
-        let planes = &out[..self.channels.filtered * columns.computed];
-        self.kernels.interleave(dst, src, planes, columns.computed);
+        let planes = &out[..channels.filtered * columns.computed];
+        self.image
+            .kernels
+            .interleave(dst, src, planes, columns.computed);
         Ok(())
     }
+}
+
+/// Blocks of columns and the buffer of a guide's weights of every tap of a row, for
+/// [`Weighing::Rows`]: the widest blocks whose buffer fits `budget`, down to
+/// [`LANE_MULTIPLE`] columns.
+fn rows_of_weights(
+    width: usize,
+    radius: usize,
+    taps: &Taps,
+    channels: &Channels,
+    budget: usize,
+) -> (Blocks, Weighing) {
+    let stride_of = |columns: usize| columns + ALIGN;
+    let bytes =
+        |columns: usize| channels.groups() * taps.all.len() * stride_of(columns) * size_of::<f32>();
+    let mut widest = width.next_multiple_of(LANE_MULTIPLE);
+    while widest > LANE_MULTIPLE && bytes(widest) > budget {
+        widest = (widest / 2).next_multiple_of(LANE_MULTIPLE);
+    }
+    let blocks = Blocks::new(width, radius, widest);
+    let stride = stride_of(blocks.widest().computed);
+    (blocks, Weighing::Rows { stride })
 }
 
 /// Weight rings larger than this per tile are not used, to bound the scratch memory and to
@@ -482,6 +663,8 @@ impl std::ops::DerefMut for Aligned {
 struct Scratch {
     /// The ring of input rows.
     ring: Aligned,
+    /// The ring of the guide's rows, empty without a guide.
+    guide: Aligned,
     /// One row of results, a plane per filtered channel, and one more for the kernel's sums
     /// between sweeps (see [`crate::kernel::filter_row`]).
     out: Aligned,
@@ -497,15 +680,18 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new<T: Sample>(pass: &Pass<T>) -> Self {
+    fn new<T: Sample, G: Sample>(pass: &Pass<T, G>) -> Self {
+        let groups = pass.image.channels.groups();
         let (weights, sums) = match &pass.weighing {
             Weighing::InPlace => (0, 0),
             Weighing::Shared(ring) => (ring.len(), 0),
-            Weighing::SharedSums(ring) => (ring.len(), pass.channels.groups() * ring.sums_len()),
+            Weighing::SharedSums(ring) => (ring.len(), groups * ring.sums_len()),
+            Weighing::Rows { stride } => (groups * pass.taps.all.len() * stride, 0),
         };
         Scratch {
-            ring: Aligned::zeroed(pass.ring.len()),
-            out: Aligned::zeroed((pass.channels.filtered + 1) * pass.columns.computed),
+            ring: Aligned::zeroed(pass.image.ring.len()),
+            guide: Aligned::zeroed(pass.guide.as_ref().map_or(0, |g| g.ring.len())),
+            out: Aligned::zeroed((pass.image.channels.filtered + 1) * pass.columns.computed),
             taps: pass
                 .taps
                 .all
@@ -516,7 +702,7 @@ impl Scratch {
                     weight_at: 0,
                 })
                 .collect(),
-            forward: Vec::with_capacity(pass.taps.forward),
+            forward: Vec::with_capacity(pass.taps.all.len()),
             weights: Aligned::zeroed(weights),
             sums: Aligned::zeroed(sums),
         }
@@ -583,18 +769,60 @@ mod tests {
                     .tile_height(tile)
                     .resolve::<f32>()
                     .unwrap();
-                let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
+                let pass = Pass::<f32>::with_budget(&params, w, h, c, None, budget);
                 // A ring over a small budget falls back to weights in place.
                 prop_assert!(
                     r == 0 || pass.weighing.mode() == mode || budget < SHARED_WEIGHTS_BUDGET
                 );
                 let mut out = vec![0.0f32; src.len()];
-                pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap()).unwrap();
+                pass.run(&plane, None, &mut ImageViewMut::new(&mut out, layout).unwrap()).unwrap();
                 match &first {
                     None => first = Some(bits(&out)),
                     Some(f) => prop_assert_eq!(f, &bits(&out), "{}", mode),
                 }
             }
+        }
+    }
+
+    /// A guide's weights shared through the ring, or where it would pass the budget computed
+    /// a row at a time into a buffer: the same bits, on every backend.
+    #[test]
+    fn a_guides_rows_of_weights_give_the_shared_rings_bits() {
+        let (w, h, c, r) = (150, 13, 3, 6);
+        let src: Vec<f32> = (0..w * h * c)
+            .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 22) as f32)
+            .collect();
+        let guide: Vec<u8> = (0..w * h)
+            .map(|i| ((i as u32).wrapping_mul(40_503) >> 8) as u8)
+            .collect();
+        let layout = Layout::packed(w, h, c);
+        let plane = ImageView::new(&src, layout).unwrap();
+        let g = ImageView::new(&guide, Layout::packed(w, h, 1)).unwrap();
+        for backend in Backend::available() {
+            let params = Params::new()
+                .radius(r)
+                .sigma_space(3.0)
+                .sigma_range(40.0)
+                .backend(backend)
+                .resolve::<u8>()
+                .unwrap();
+            let run = |budget| {
+                let pass = Pass::<f32, u8>::with_budget(&params, w, h, c, Some(1), budget);
+                let mut out = vec![0.0f32; src.len()];
+                pass.run(
+                    &plane,
+                    Some(&g),
+                    &mut ImageViewMut::new(&mut out, layout).unwrap(),
+                )
+                .unwrap();
+                (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+            };
+            let (shared, ring) = run(SHARED_WEIGHTS_BUDGET);
+            assert_eq!(shared.weighing.mode(), WeightMode::Shared);
+            let (rows, bits) = run(50_000);
+            assert!(matches!(rows.weighing, super::Weighing::Rows { .. }));
+            assert!(rows.geometry.blocks.count() > 1);
+            assert_eq!(bits, ring, "{backend}");
         }
     }
 
@@ -619,25 +847,37 @@ mod tests {
                     .weight_mode(mode)
                     .resolve::<f32>()
                     .unwrap();
-                let pass = Pass::<f32>::with_budget(&params, w, h, c, budget);
+                let pass = Pass::<f32>::with_budget(&params, w, h, c, None, budget);
                 let mut out = vec![0.0f32; src.len()];
-                pass.run(&plane, &mut ImageViewMut::new(&mut out, layout).unwrap())
-                    .unwrap();
+                pass.run(
+                    &plane,
+                    None,
+                    &mut ImageViewMut::new(&mut out, layout).unwrap(),
+                )
+                .unwrap();
                 (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
             };
             let (_, in_place) = run(WeightMode::InPlace, SHARED_WEIGHTS_BUDGET);
             for mode in [WeightMode::Shared, WeightMode::SharedSums] {
                 let (whole, bits) = run(mode, usize::MAX);
-                assert_eq!(whole.blocks.count(), 1);
+                assert_eq!(whole.geometry.blocks.count(), 1);
                 assert_eq!(bits, in_place, "{backend} {mode}, one block");
                 let (blocked, bits) = run(mode, 1 << 20);
-                if blocked.kernels.settings().blocks {
+                if blocked.image.kernels.settings().blocks {
                     assert_eq!(blocked.weighing.mode(), mode);
-                    assert!(blocked.blocks.count() > 2, "{:?}", blocked.blocks);
+                    assert!(
+                        blocked.geometry.blocks.count() > 2,
+                        "{:?}",
+                        blocked.geometry.blocks
+                    );
                 } else {
                     assert_eq!(blocked.weighing.mode(), WeightMode::InPlace);
                 }
-                assert_eq!(bits, in_place, "{backend} {mode}, {:?}", blocked.blocks);
+                assert_eq!(
+                    bits, in_place,
+                    "{backend} {mode}, {:?}",
+                    blocked.geometry.blocks
+                );
             }
         }
     }
