@@ -529,6 +529,116 @@ impl KeptSums for SumsMut<'_> {
     }
 }
 
+/// What [`weigh_row`] sums where it keeps the sums: the differences it weighs ([`Itself`], the
+/// filter of an image by its own samples), or those of another image at the same taps
+/// ([`Summand`]: a guide's weights over the image it filters). Types, so that each compiles
+/// to its own loop.
+pub(crate) trait Summed: Copy {
+    /// Whether every load for `row`'s taps over `NS` channels stays inside.
+    fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool;
+
+    /// The centre samples of `NS` channels at the `N` columns from `x`.
+    ///
+    /// # Safety
+    /// `V`'s features must be available, `covers` holds and `x + N ≤ columns`.
+    unsafe fn centre<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        weighed: &[V; NC],
+        x: usize,
+    ) -> [V; NS];
+
+    /// The differences of `NS` channels at tap `k` of the row, whose weighed differences are
+    /// `d`, at the `N` columns from `x`.
+    ///
+    /// # Safety
+    /// As for [`Summed::centre`], with `k` a tap of the row.
+    unsafe fn differences<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        k: usize,
+        d: &[V; NC],
+        centre: &[V; NS],
+        x: usize,
+    ) -> [V; NS];
+}
+
+/// The weighed differences themselves (`NS = NC`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Itself;
+
+impl Summed for Itself {
+    fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
+        channels <= row.channels
+    }
+
+    #[inline(always)]
+    unsafe fn centre<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        weighed: &[V; NC],
+        _x: usize,
+    ) -> [V; NS] {
+        each!(NS, |c| weighed[c])
+    }
+
+    #[inline(always)]
+    unsafe fn differences<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        _k: usize,
+        d: &[V; NC],
+        _centre: &[V; NS],
+        _x: usize,
+    ) -> [V; NS] {
+        each!(NS, |c| d[c])
+    }
+}
+
+/// Another image's samples at the row's taps: its ring, the distance between its channels'
+/// rows, where its centre and each tap's neighbours start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Summand<'a> {
+    pub ring: &'a [f32],
+    pub channel_stride: usize,
+    pub centre: usize,
+    pub taps: &'a [usize],
+}
+
+impl Summed for Summand<'_> {
+    fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
+        let reach = (channels.max(1) - 1) * self.channel_stride + row.columns;
+        let last = self.taps.iter().copied().fold(self.centre, usize::max);
+        self.taps.len() == row.taps.len() && last + reach <= self.ring.len()
+    }
+
+    #[inline(always)]
+    unsafe fn centre<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        _weighed: &[V; NC],
+        x: usize,
+    ) -> [V; NS] {
+        let ring = self.ring.as_ptr();
+        // SAFETY: `covers` holds (contract): NS rows of N values from the centre at x.
+        each!(NS, |c| unsafe {
+            V::load(ring.add(self.centre + c * self.channel_stride + x))
+        })
+    }
+
+    #[inline(always)]
+    unsafe fn differences<V: Lanes, const NC: usize, const NS: usize>(
+        &self,
+        k: usize,
+        _d: &[V; NC],
+        centre: &[V; NS],
+        x: usize,
+    ) -> [V; NS] {
+        let ring = self.ring.as_ptr();
+        // SAFETY: `covers` holds (contract) and k is one of the row's taps.
+        unsafe {
+            let at = *self.taps.get_unchecked(k);
+            each!(NS, |c| V::load(ring.add(at + c * self.channel_stride + x))
+                .sub(centre[c]))
+        }
+    }
+}
+
 /// The differences `I(q) - I(p)` of `NC` channels at one tap, `N` pixels from column `x`.
 ///
 /// # Safety
@@ -874,17 +984,22 @@ unsafe fn sweep<
 /// `columns` pixels from the centre go to `out` (see [`WeightRows`]), the tap's `weight_at`
 /// moving them within their row. Each weight is the one [`filter_row`] would compute for that
 /// pixel and tap. With [`SumsMut`], the sums [`filter_row`] would have over these taps go there
-/// too (see [`Sums`]). The taps are taken `SWEEP` at a time, as [`filter_row`] takes them,
-/// the sums kept between sweeps where they go; `STEP` as for [`filter_row`].
+/// too (see [`Sums`]), of `NS` channels of what `summed` gives: the weighed differences
+/// themselves, or another image's at the same taps. The taps are taken `SWEEP` at a time, as
+/// [`filter_row`] takes them, the sums kept between sweeps where they go; `STEP` as for
+/// [`filter_row`].
 ///
 /// # Safety
-/// As for [`filter_row`] with [`InPlace`] weights; `out` and `sums` must cover the row.
+/// As for [`filter_row`] with [`InPlace`] weights; `out` and `sums` must cover the row, and
+/// where the sums are kept, `summed` must cover it for `NS` channels.
 #[inline(always)]
 pub(crate) unsafe fn weigh_row<
     V: Lanes,
     const NC: usize,
+    const NS: usize,
     const L1: bool,
     S: KeptSums,
+    M: Summed,
     const U: usize,
     const STEP: bool,
     const SWEEP: usize,
@@ -892,9 +1007,11 @@ pub(crate) unsafe fn weigh_row<
     row: &RowInput<'_>,
     out: WeightRows<'_>,
     mut sums: S,
+    summed: M,
 ) {
     debug_assert_eq!(row.columns % (V::N * U), 0);
-    debug_assert!(out.covers(row) && sums.covers(row.columns, NC));
+    debug_assert!(out.covers(row) && sums.covers(row.columns, NS));
+    debug_assert!(!S::KEEPS || summed.covers(row, NS));
     let columns = row.columns;
     let stride = out.stride;
     let out = out.data.as_mut_ptr();
@@ -910,11 +1027,16 @@ pub(crate) unsafe fn weigh_row<
             while x0 < columns {
                 let xs: [usize; U] = each!(U, |u| x0 + u * V::N);
                 let centre: [[V; NC]; U] = each!(U, |u| centre(row, xs[u]));
+                let summed_centre: [[V; NS]; U] = if S::KEEPS {
+                    each!(U, |u| summed.centre::<V, NC, NS>(&centre[u], xs[u]))
+                } else {
+                    [[V::splat(0.0); NS]; U]
+                };
                 // A later sweep goes on from the sums the one before kept.
                 let (mut sum_w, mut sum_wd) = if S::KEEPS && sweep > 0 {
-                    sums.load::<V, NC, U>(&xs)
+                    sums.load::<V, NS, U>(&xs)
                 } else {
-                    InPlace.start::<V, NC, U>(&xs)
+                    InPlace.start::<V, NS, U>(&xs)
                 };
                 for (k, tap) in taps.iter().enumerate() {
                     let k = first_tap + k;
@@ -924,7 +1046,9 @@ pub(crate) unsafe fn weigh_row<
                     for u in 0..U {
                         w[u].store(out.add(k * stride + tap.weight_at + xs[u]));
                         if S::KEEPS {
-                            accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], d[u]);
+                            let ds =
+                                summed.differences::<V, NC, NS>(k, &d[u], &summed_centre[u], xs[u]);
+                            accumulate(&mut sum_w[u], &mut sum_wd[u], w[u], ds);
                         }
                     }
                 }

@@ -234,6 +234,13 @@ pub struct FilterCommand {
     #[arg(long, value_name = "BACKEND", value_parser = parse_backend, help_heading = "Filter options")]
     pub backend: Option<BackendArg>,
 
+    /// Take the range weights from this image (the joint or cross bilateral filter): the
+    /// input's width and height, any sample type and 1 to 4 channels; --sigma-range is then
+    /// in the guide's units and --color measures the guide's channels. With --out-dir, every
+    /// input is filtered under the same guide
+    #[arg(long, value_name = "FILE", help_heading = "Filter options")]
+    pub guide: Option<PathBuf>,
+
     /// Sample type of the output [default: the input's]. Applied after filtering: u8↔u16
     /// scale by 257, integers become f32 in 0..1, f32 is clamped to 0..1 and scaled and
     /// rounded to an integer type

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::args::{BackendArg, FilterCommand};
 use crate::formats::{self, EncodeOptions, Format};
 use crate::output::Target;
-use crate::raster::SampleType;
+use crate::raster::{Image, SampleType};
 use crate::{EXIT_FAILED, EXIT_OK, Usage, check_params, guarded, report};
 
 /// One input and where it goes.
@@ -27,6 +27,8 @@ struct Job {
 /// What every job shares.
 struct Config {
     params: Params,
+    /// The guide's path and image, read once for every job.
+    guide: Option<(PathBuf, Image)>,
     output_type: Option<SampleType>,
     force: bool,
     encode: EncodeOptions,
@@ -55,8 +57,19 @@ pub fn run(cmd: &FilterCommand) -> Result<u8, Usage> {
         return Ok(EXIT_FAILED);
     }
 
+    let guide = match &cmd.guide {
+        None => None,
+        Some(path) => match read_image(path) {
+            Ok(img) => Some((path.clone(), img)),
+            Err(e) => {
+                report(path, &e.context("cannot read the guide"));
+                return Ok(EXIT_FAILED);
+            }
+        },
+    };
     let config = Config {
         params,
+        guide,
         output_type: cmd.output_type,
         force: cmd.force,
         encode: EncodeOptions {
@@ -170,21 +183,32 @@ fn plan(cmd: &FilterCommand) -> Result<Vec<Job>, Usage> {
     Ok(jobs)
 }
 
+/// Reads and decodes one image file.
+fn read_image(path: &Path) -> Result<Image> {
+    let format = Format::from_path(path)?;
+    let bytes = fs::read(path).context("cannot read")?;
+    formats::decode(&bytes, format)
+}
+
 /// Reads, filters, converts and writes one input.
 fn process(job: &Job, config: &Config) -> Result<()> {
-    let in_format = Format::from_path(&job.input)?;
     let out_format = Format::from_path(&job.output)
         .with_context(|| format!("output {}", job.output.display()))?;
     let target = Target::new(&job.output, &job.input, config.force)?;
-    let bytes = fs::read(&job.input).context("cannot read")?;
-    let img = formats::decode(&bytes, in_format)?;
-    drop(bytes);
+    if let Some((guide, _)) = &config.guide {
+        Target::new(&job.output, guide, config.force).context("the guide")?;
+    }
+    let img = read_image(&job.input)?;
     let out_type = config.output_type.unwrap_or(img.sample_type());
     // Before filtering, so that an impossible output costs no time.
     out_format
         .check_can_hold(out_type, img.channels)
         .with_context(|| format!("output {}", job.output.display()))?;
-    let filtered = img.filter(&config.params).context("cannot filter")?;
+    let filtered = match &config.guide {
+        Some((_, guide)) => img.filter_guided(guide, &config.params),
+        None => img.filter(&config.params),
+    }
+    .context("cannot filter")?;
     drop(img);
     let out = filtered.convert(out_type);
     target.write(config.force, |w| {

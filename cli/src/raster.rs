@@ -115,6 +115,37 @@ impl Image {
         Ok(Image { samples, ..*self })
     }
 
+    /// Runs the library's joint filter in this image's own sample type, with the range
+    /// weights from `guide` in its own.
+    pub fn filter_guided(&self, guide: &Image, params: &Params) -> Result<Image, bilateral::Error> {
+        fn run<T: Sample, G: Sample>(
+            (v, layout): (&[T], Layout),
+            (g, guide): (&[G], Layout),
+            p: &Params,
+        ) -> Result<Vec<T>, bilateral::Error> {
+            bilateral::filter_guided(ImageView::new(v, layout)?, ImageView::new(g, guide)?, p)
+        }
+        fn with_guide<T: Sample>(
+            image: (&[T], Layout),
+            guide: &Image,
+            p: &Params,
+        ) -> Result<Vec<T>, bilateral::Error> {
+            let layout = guide.layout();
+            match &guide.samples {
+                Samples::U8(g) => run(image, (g, layout), p),
+                Samples::U16(g) => run(image, (g, layout), p),
+                Samples::F32(g) => run(image, (g, layout), p),
+            }
+        }
+        let layout = self.layout();
+        let samples = match &self.samples {
+            Samples::U8(v) => Samples::U8(with_guide((v, layout), guide, params)?),
+            Samples::U16(v) => Samples::U16(with_guide((v, layout), guide, params)?),
+            Samples::F32(v) => Samples::F32(with_guide((v, layout), guide, params)?),
+        };
+        Ok(Image { samples, ..*self })
+    }
+
     /// The same picture in another sample type: see [`Samples::into_u8`] and its siblings.
     pub fn convert(self, to: SampleType) -> Image {
         let samples = match to {

@@ -3,7 +3,9 @@
 
 use crate::Sample;
 use crate::fast::kernel::{TileInput, TileScratch};
-use crate::kernel::{FromSums, InPlace, NoSums, RowInput, Shared, SumsMut, WeightRows, Weights};
+use crate::kernel::{
+    FromSums, InPlace, NoSums, RowInput, Shared, Summand, SumsMut, WeightRows, Weights,
+};
 
 /// What a backend does differently, as named constants in its file.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +45,10 @@ pub(super) type FilterFn<W> = unsafe fn(&RowInput<'_>, W, &mut [f32]);
 /// else (the taps are otherwise reloaded after every store).
 pub(super) type WeighFn<S> = unsafe fn(&RowInput<'_>, &mut [f32], usize, S);
 
+/// Weighing one row of a guide into `(data, stride)` and keeping the sums of another image's
+/// differences at the same taps (see [`crate::kernel::weigh_row`] and [`Summand`]).
+pub(super) type SummingFn = unsafe fn(&RowInput<'_>, &mut [f32], usize, SumsMut<'_>, Summand<'_>);
+
 /// Converting one row of samples into planes (see [`crate::convert::deinterleave`]).
 pub(super) type DeinterleaveFn<T> = unsafe fn(&mut [f32], usize, usize, &[T]) -> bool;
 
@@ -73,6 +79,9 @@ pub(crate) struct Kernels {
     pub(super) from_sums: unsafe fn(&RowInput<'_>, FromSums<'_>, &mut [f32]),
     pub(super) weigh: WeighFn<NoSums>,
     pub(super) weigh_keeping_sums: unsafe fn(&RowInput<'_>, &mut [f32], usize, SumsMut<'_>),
+    /// Weighing a guide's row while summing the image's differences, by the image's channels
+    /// summed together (1 to 4).
+    pub(super) weigh_summing: [SummingFn; 4],
     /// The fast mode's tile (see [`crate::fast::kernel::filter_tile`]).
     pub(super) fast_tile: unsafe fn(&TileInput<'_>, &mut TileScratch, &mut [f32], usize) -> usize,
     #[cfg(test)]
@@ -157,6 +166,35 @@ impl<T: Sample> Compiled<T> {
                 // SAFETY: as above, and the sums cover the row, checked.
                 unsafe { (self.kernels.weigh_keeping_sums)(row, out.data, out.stride, sums) }
             }
+        }
+    }
+
+    /// Computes the weights of `row` (a guide's) into `out`, as [`Compiled::weigh`], and the
+    /// sums over them of `channels` channels of `summed` (the image the guide weighs).
+    ///
+    /// # Panics
+    /// As [`Compiled::weigh`], or if `summed` does not cover the row's taps, or `channels` is
+    /// not 1 to 4.
+    pub(crate) fn weigh_summing(
+        &self,
+        row: &RowInput<'_>,
+        out: WeightRows<'_>,
+        sums: SumsMut<'_>,
+        summed: Summand<'_>,
+        channels: usize,
+    ) {
+        use crate::kernel::{KeptSums as _, Summed as _};
+        assert!(row.channels() >= self.kernels.per_call);
+        assert!(out.covers(row), "weights out of bounds");
+        assert!(
+            (1..=4).contains(&channels)
+                && sums.covers(row.columns(), channels)
+                && summed.covers(row, channels),
+            "sums out of bounds"
+        );
+        // SAFETY: as in `weigh`, with the sums and the summed image covering the row, checked.
+        unsafe {
+            (self.kernels.weigh_summing[channels - 1])(row, out.data, out.stride, sums, summed)
         }
     }
 
@@ -263,20 +301,31 @@ macro_rules! entry_points {
         /// # Safety
         /// As for `filter`, with [`weigh_row`]($crate::kernel::weigh_row)'s contract.
         $(#[target_feature(enable = $feature)])?
-        unsafe fn weigh<const NC: usize, const L1: bool, S: KeptSums>(
+        unsafe fn weigh<
+            const NC: usize,
+            const NS: usize,
+            const L1: bool,
+            S: KeptSums,
+            M: $crate::kernel::Summed,
+        >(
             row: &RowInput<'_>,
             data: &mut [f32],
             stride: usize,
             sums: S,
+            summed: M,
         ) {
             use $crate::kernel::weigh_row;
             let out = WeightRows { data, stride };
             // SAFETY: as in `filter`.
             unsafe {
-                if NC == 1 {
-                    weigh_row::<$lanes, NC, L1, S, UNROLL_GRAY, STEP, SWEEP>(row, out, sums)
+                if NC == 1 && NS == 1 {
+                    weigh_row::<$lanes, NC, NS, L1, S, M, UNROLL_GRAY, STEP, SWEEP>(
+                        row, out, sums, summed,
+                    )
                 } else {
-                    weigh_row::<$lanes, NC, L1, S, UNROLL_COLOUR, STEP, SWEEP>(row, out, sums)
+                    weigh_row::<$lanes, NC, NS, L1, S, M, UNROLL_COLOUR, STEP, SWEEP>(
+                        row, out, sums, summed,
+                    )
                 }
             }
         }
@@ -395,7 +444,7 @@ macro_rules! entry_points {
         /// # Panics
         /// If `per_call` is not 1 to 4.
         unsafe fn kernels(per_call: usize, l1: bool) -> $crate::backend::entry_points::Kernels {
-            use $crate::kernel::{FromSums, InPlace, NoSums, Shared, SumsMut};
+            use $crate::kernel::{FromSums, InPlace, Itself, NoSums, Shared, Summand, SumsMut};
             // The modes that borrow buffers go through a function of their own, whose
             // lifetimes are late-bound, so that one pointer serves any borrow.
             unsafe fn shared<const NC: usize, const L1: bool>(
@@ -414,6 +463,15 @@ macro_rules! entry_points {
                 // SAFETY: forwarded from the caller.
                 unsafe { filter::<NC, L1, _>(row, weights, out) }
             }
+            unsafe fn no_sums<const NC: usize, const L1: bool>(
+                row: &RowInput<'_>,
+                data: &mut [f32],
+                stride: usize,
+                sums: NoSums,
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { weigh::<NC, NC, L1, _, Itself>(row, data, stride, sums, Itself) }
+            }
             unsafe fn keeping_sums<const NC: usize, const L1: bool>(
                 row: &RowInput<'_>,
                 data: &mut [f32],
@@ -421,7 +479,17 @@ macro_rules! entry_points {
                 sums: SumsMut<'_>,
             ) {
                 // SAFETY: forwarded from the caller.
-                unsafe { weigh::<NC, L1, _>(row, data, stride, sums) }
+                unsafe { weigh::<NC, NC, L1, _, Itself>(row, data, stride, sums, Itself) }
+            }
+            unsafe fn summing<const NC: usize, const NS: usize, const L1: bool>(
+                row: &RowInput<'_>,
+                data: &mut [f32],
+                stride: usize,
+                sums: SumsMut<'_>,
+                summed: Summand<'_>,
+            ) {
+                // SAFETY: forwarded from the caller.
+                unsafe { weigh::<NC, NS, L1, _, _>(row, data, stride, sums, summed) }
             }
             macro_rules! modes {
                 ($nc:literal, $l1:literal) => {
@@ -429,12 +497,18 @@ macro_rules! entry_points {
                         filter::<$nc, $l1, InPlace> as _,
                         shared::<$nc, $l1> as _,
                         from_sums::<$nc, $l1> as _,
-                        weigh::<$nc, $l1, NoSums> as _,
+                        no_sums::<$nc, $l1> as _,
                         keeping_sums::<$nc, $l1> as _,
+                        [
+                            summing::<$nc, 1, $l1> as _,
+                            summing::<$nc, 2, $l1> as _,
+                            summing::<$nc, 3, $l1> as _,
+                            summing::<$nc, 4, $l1> as _,
+                        ],
                     )
                 };
             }
-            let (in_place, shared, from_sums, weigh, weigh_keeping_sums) = match (per_call, l1) {
+            let (in_place, shared, from_sums, weigh, weigh_keeping_sums, weigh_summing) = match (per_call, l1) {
                 (1, _) => modes!(1, false),
                 (2, false) => modes!(2, false),
                 (2, true) => modes!(2, true),
@@ -452,6 +526,7 @@ macro_rules! entry_points {
                 from_sums,
                 weigh,
                 weigh_keeping_sums,
+                weigh_summing,
                 fast_tile,
                 #[cfg(test)]
                 exp2,

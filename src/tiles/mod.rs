@@ -37,7 +37,7 @@ use rayon::prelude::*;
 use crate::backend::{Compiled, compiled};
 use crate::border::fold;
 use crate::kernel::{
-    FromSums, LANE_MULTIPLE, Prefetch, RowInput, Shared, Sums, SumsMut, TapAt, WeightRows,
+    FromSums, LANE_MULTIPLE, Prefetch, RowInput, Shared, Summand, Sums, SumsMut, TapAt, WeightRows,
 };
 use crate::params::Resolved;
 use crate::sample::is_valid_value;
@@ -236,23 +236,20 @@ impl<T: Sample, G: Sample> Pass<T, G> {
         let l1 = p.distance == ColorDistance::L1;
         let kernels = compiled::<T>(p.backend, channels.count, channels.per_call, l1);
         let settings = kernels.settings();
-        let preferred = if settings.keeps_sums && guide_layout.is_none() {
+        let preferred = if settings.keeps_sums {
             WeightMode::SharedSums
         } else {
             WeightMode::Shared
         };
-        // A guide's weights are never computed inside the image's filter (whose kernel
-        // weighs the samples it sums): the shared ring where it fits, else a row at a time.
-        let mode = match (p.weight_mode, guide_layout) {
-            (Some(mode), None) => mode,
-            (_, None) => preferred,
-            (_, Some(_)) => WeightMode::Shared,
-        };
+        let mode = p.weight_mode.unwrap_or(preferred);
         // The whole width in one block if its weight ring fits the budget, else the widest
         // blocks whose ring does, down to blocks so narrow that the columns weighed beyond
         // them would cost as much as the weights shared.
+        // A guide's weights cannot be computed in place, and shared in narrow blocks they cost
+        // less than all of them a row at a time: a guided pass cuts blocks on every backend.
+        let guided = guide_layout.is_some() && !taps.all.is_empty();
         let shared = |at_reached| {
-            let narrowest = if settings.blocks {
+            let narrowest = if settings.blocks || guided {
                 (4 * r).max(2 * LANE_MULTIPLE)
             } else {
                 usize::MAX
@@ -277,20 +274,24 @@ impl<T: Sample, G: Sample> Pass<T, G> {
             }
         };
         let whole = Blocks::new(width, r, width.next_multiple_of(LANE_MULTIPLE));
+        // A guide's weights are never computed inside the image's filter, whose kernel weighs
+        // the samples it sums: where they are not shared, every tap's are computed a row at
+        // a time.
+        let unshared = || {
+            if guided {
+                rows_of_weights(width, r, &taps, &channels, budget)
+            } else {
+                (whole, Weighing::InPlace)
+            }
+        };
         let (blocks, weighing) = match mode {
-            _ if guide_layout.is_some() && taps.all.is_empty() => (whole, Weighing::InPlace),
-            WeightMode::Shared => match shared(false) {
-                Some((blocks, ring)) => (blocks, Weighing::Shared(ring)),
-                None if guide_layout.is_some() => {
-                    rows_of_weights(width, r, &taps, &channels, budget)
-                }
-                None => (whole, Weighing::InPlace),
-            },
-            WeightMode::SharedSums => shared(true)
-                .map_or((whole, Weighing::InPlace), |(b, ring)| {
-                    (b, Weighing::SharedSums(ring))
-                }),
-            WeightMode::InPlace => (whole, Weighing::InPlace),
+            WeightMode::Shared => {
+                shared(false).map_or_else(unshared, |(b, ring)| (b, Weighing::Shared(ring)))
+            }
+            WeightMode::SharedSums => {
+                shared(true).map_or_else(unshared, |(b, ring)| (b, Weighing::SharedSums(ring)))
+            }
+            WeightMode::InPlace => unshared(),
         };
         let columns = blocks.widest();
         let ring = RowRing::new(r, height, &columns, &channels);
@@ -442,6 +443,7 @@ impl<T: Sample, G: Sample> Pass<T, G> {
             ring,
             guide,
             forward,
+            summed_at,
             weights,
             sums,
             ..
@@ -494,9 +496,27 @@ impl<T: Sample, G: Sample> Pass<T, G> {
                     )
                 }
             };
-            match &self.guide {
-                Some(g) => g.kernels.weigh(&input, out, sums),
-                None => self.image.kernels.weigh(&input, out, sums),
+            match (&self.guide, sums) {
+                (Some(g), Some(sums)) => {
+                    // The guide weighs, the image's differences at the same taps are summed.
+                    let image = &self.image.ring;
+                    summed_at.clear();
+                    summed_at.extend(
+                        self.taps.all[taps.clone()]
+                            .iter()
+                            .map(|t| image.at(y + t.dy, group, t.dx - ahead)),
+                    );
+                    let summed = Summand {
+                        ring,
+                        channel_stride: image.padded,
+                        centre: image.at(y, group, -ahead),
+                        taps: summed_at,
+                    };
+                    let channels = self.image.channels.per_call;
+                    g.kernels.weigh_summing(&input, out, sums, summed, channels);
+                }
+                (Some(g), None) => g.kernels.weigh(&input, out, None),
+                (None, sums) => self.image.kernels.weigh(&input, out, sums),
             }
         }
     }
@@ -672,6 +692,9 @@ struct Scratch {
     taps: Vec<TapAt>,
     /// The forward taps of the row being weighed.
     forward: Vec<TapAt>,
+    /// Where the image's neighbours of those taps start, when a guide weighs them and the
+    /// image's sums are kept.
+    summed_at: Vec<usize>,
     /// The ring of weights computed ahead, empty when they are computed in place.
     weights: Aligned,
     /// The sums over the forward taps of the row being filtered, per group, empty unless they
@@ -703,6 +726,7 @@ impl Scratch {
                 })
                 .collect(),
             forward: Vec::with_capacity(pass.taps.all.len()),
+            summed_at: Vec::with_capacity(pass.taps.forward),
             weights: Aligned::zeroed(weights),
             sums: Aligned::zeroed(sums),
         }
@@ -818,7 +842,7 @@ mod tests {
                 (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
             };
             let (shared, ring) = run(SHARED_WEIGHTS_BUDGET);
-            assert_eq!(shared.weighing.mode(), WeightMode::Shared);
+            assert!(shared.weighing.ring().is_some());
             let (rows, bits) = run(50_000);
             assert!(matches!(rows.weighing, super::Weighing::Rows { .. }));
             assert!(rows.geometry.blocks.count() > 1);
