@@ -45,6 +45,11 @@
 //! which ran and how many samples were recomputed. Square windows, one channel or
 //! [`ColorDistance::PerChannel`].
 //!
+//! # Guide images
+//! [`filter_guided`] and [`filter_guided_into`] take the range weights from a guide image of
+//! the same size, with its own sample type and channel count: the joint (cross) bilateral
+//! filter. With the image as its own guide the result is [`filter`]'s, byte for byte.
+//!
 //! # Backends
 //! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for
 //! AVX2+FMA and AVX-512 inside `#[target_feature]` functions chosen at run time, so a default

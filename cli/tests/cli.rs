@@ -953,3 +953,62 @@ fn tolerance_runs_the_fast_mode_and_bench_reports_it() {
     );
     assert_ne!(bad.status.code(), Some(0));
 }
+
+#[test]
+fn guide_gives_the_librarys_joint_filter_and_bad_guides_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, guide, out) = (
+        dir.path().join("in.png"),
+        dir.path().join("guide.tif"),
+        dir.path().join("out.png"),
+    );
+    let img = picture(SampleType::U8, 3, 37, 21);
+    // A guide of another type and channel count, with an edge the image does not have.
+    let mut g = picture(SampleType::F32, 1, 37, 21);
+    if let Samples::F32(v) = &mut g.samples {
+        v.reverse();
+    }
+    write_image(&input, &img);
+    write_image(&guide, &g);
+    let run = filter([
+        input.as_os_str(),
+        out.as_os_str(),
+        OsStr::new("--guide"),
+        guide.as_os_str(),
+        OsStr::new("-r"),
+        OsStr::new("3"),
+        OsStr::new("--sigma-range"),
+        OsStr::new("0.1"),
+    ]);
+    assert_status(&run, 0);
+    let params = Params::new().radius(3).sigma_range(0.1);
+    let expected = img.filter_guided(&read_image(&guide), &params).unwrap();
+    assert_eq!(read_image(&out), expected);
+    assert_ne!(read_image(&out), img.filter(&params).unwrap());
+    // Another size: a clear error, and no output left behind.
+    let small = dir.path().join("small.png");
+    write_image(&small, &picture(SampleType::U8, 1, 36, 21));
+    let out2 = dir.path().join("out2.png");
+    let run = filter([
+        input.as_os_str(),
+        out2.as_os_str(),
+        OsStr::new("--guide"),
+        small.as_os_str(),
+    ]);
+    assert_status(&run, 1);
+    assert!(
+        stderr(&run).contains("the guide is 36x21 but the image is 37x21"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!out2.exists());
+    // The guide is not overwritten without --force.
+    let run = filter([
+        input.as_os_str(),
+        guide.as_os_str(),
+        OsStr::new("--guide"),
+        guide.as_os_str(),
+    ]);
+    assert_ne!(run.status.code(), Some(0));
+    assert_eq!(read_image(&guide), g);
+}
