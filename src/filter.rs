@@ -7,7 +7,7 @@ use crate::sample::is_valid_value;
 use crate::tiles::{Pass, Rejected};
 use crate::{
     ColorDistance, Error, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report,
-    Sample,
+    Sample, Window,
 };
 
 /// Filters `src` into `dst`, which must have the same width, height and channels (strides may
@@ -95,8 +95,11 @@ fn run<T: Sample, G: Sample>(
     } = src.layout;
     let p = match &guide {
         Some(guide) => {
-            let p = params.resolve::<G>()?;
+            let mut p = params.resolve::<G>()?;
             check_guide(&p, &src, guide)?;
+            if p.opencv_joint && G::IS_FLOAT && is_flat(&p, guide) {
+                p.window = Window::Square;
+            }
             p
         }
         None => params.resolve::<T>()?,
@@ -214,6 +217,23 @@ fn check_guide<T: Sample, G: Sample>(
         },
         other => other,
     })
+}
+
+/// Whether every filtered sample of `guide` is within `f32::EPSILON` of every other, as
+/// OpenCV's joint filter tests a float guide (its largest minus its smallest sample).
+fn is_flat<G: Sample>(p: &Resolved, guide: &ImageView<'_, G>) -> bool {
+    let l = guide.layout;
+    let filtered = p.filtered_channels(l.channels);
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    for y in 0..l.height {
+        for px in guide.row(y).chunks_exact(l.channels) {
+            for s in &px[..filtered] {
+                lo = lo.min(s.to_f32());
+                hi = hi.max(s.to_f32());
+            }
+        }
+    }
+    hi - lo < f32::EPSILON
 }
 
 /// `Err` with the first invalid sample in row-major order, if any.

@@ -75,12 +75,25 @@ pub fn reference_guided<T: Sample, G: Sample>(
         "the guide's size"
     );
     let guide_img = samples(&guide).map_err(invalid)?;
+
     let guide = Image {
         w: g.width as isize,
         h: g.height as isize,
         ch: g.channels,
         border: p.border,
     };
+    // Params::opencv_joint: a flat float guide blurs with the square window, as OpenCV does.
+    let mut p = p;
+    let filtered = guide.filtered(&p);
+    let (lo, hi) = guide_img
+        .chunks(g.channels)
+        .flat_map(|px| &px[..filtered])
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    if p.opencv_joint && G::IS_FLOAT && hi - lo < f64::from(f32::EPSILON) {
+        p.window = Window::Square;
+    }
     passes::<T>(&src.layout(), img, Some((&guide, &guide_img[..])), &p)
 }
 

@@ -198,6 +198,8 @@ pub struct Params {
     tile_height: usize,
     tolerance: Option<f64>,
     always_fast: bool,
+    /// Set by [`Params::opencv_joint`]: a flat float guide blurs with the square window.
+    opencv_joint: bool,
 }
 
 impl Default for Params {
@@ -216,6 +218,7 @@ impl Default for Params {
             tile_height: DEFAULT_TILE_HEIGHT,
             tolerance: None,
             always_fast: false,
+            opencv_joint: false,
         }
     }
 }
@@ -282,19 +285,52 @@ impl Params {
         if !(sigma_color > MIN_SIGMA && sigma_space > MIN_SIGMA) {
             return preset.radius(0);
         }
-        let radius = if d > 0 {
-            (d / 2) as usize
-        } else {
-            let r = (1.5 * sigma_space).round_ties_even();
-            // cvRound's overflow value, INT_MIN, which OpenCV's `max(radius, 1)` makes 1.
-            if r < 2_147_483_648.0 { r as usize } else { 1 }
-        };
         // α and β rather than sigmas, so that an infinite sigma gives OpenCV's weight of 1;
         // for finite sigmas they are what `sigma_space` and `sigma_range` would resolve to.
         preset
-            .radius(radius.max(1))
+            .radius(opencv_radius(d, sigma_space))
             .alpha(0.5 / (sigma_space * sigma_space))
             .beta(0.5 / (sigma_color * sigma_color))
+    }
+
+    /// OpenCV contrib's `cv2.ximgproc.jointBilateralFilter(joint, src, d, sigmaColor,
+    /// sigmaSpace)`, as OpenCV 5's `modules/ximgproc/src/joint_bilateral_filter.cpp` computes
+    /// it, for [`filter_guided`](crate::filter_guided) with `joint` as the guide:
+    ///
+    /// - a sigma `≤ 0` is replaced by 1 (where [`Params::opencv`] copies the image); a NaN
+    ///   sigma is refused ([`Error::InvalidAlpha`] or [`Error::InvalidBeta`]), where OpenCV
+    ///   computes garbage;
+    /// - the radius, the disc window, the L1 colour distance (over the guide's channels) and
+    ///   the reflect-101 border of [`Params::opencv`]; OpenCV's `BORDER_CONSTANT` pads both
+    ///   images with 0, `Border::Constant(0.0)`;
+    /// - a float guide whose samples are all within `f32::EPSILON` of each other makes OpenCV
+    ///   call `GaussianBlur` with the square `(2r + 1)²` kernel: here too, the square window.
+    ///
+    /// OpenCV's own results approximate the same sums: `u8` sums in `f32` rounded half to
+    /// even (here the near-exact value rounded half up), `f32` reads its colour weight from a
+    /// table of 4096 bins per guide channel over the guide's whole span, interpolated. OpenCV
+    /// takes u8 or f32, the same for both images, 1 or 3 channels each; other types, a guide
+    /// of another type than the image and 2 or 4 channels follow the same rules.
+    /// `cli/tests/opencv_parity.rs` checks this against `opencv-contrib-python-headless`.
+    ///
+    /// ```
+    /// use bilateral::Params;
+    /// assert_eq!(Params::opencv_joint(5, 0.0, 3.0).get_radius(), 2); // σc ≤ 0 is 1
+    /// assert_eq!(Params::opencv_joint(0, 10.0, -2.0).get_radius(), 2); // σs = 1: cvRound(1.5)
+    /// ```
+    pub fn opencv_joint(d: i32, sigma_color: f64, sigma_space: f64) -> Self {
+        let positive = |s: f64| if s <= 0.0 { 1.0 } else { s };
+        let (sigma_color, sigma_space) = (positive(sigma_color), positive(sigma_space));
+        Params {
+            opencv_joint: true,
+            ..Params::new()
+                .window(Window::Disc)
+                .distance(ColorDistance::L1)
+                .border(Border::Reflect101)
+                .radius(opencv_radius(d, sigma_space))
+                .alpha(0.5 / (sigma_space * sigma_space))
+                .beta(0.5 / (sigma_color * sigma_color))
+        }
     }
 
     /// Window radius: the window spans `2r+1` pixels each way. 0 copies the image.
@@ -557,6 +593,7 @@ impl Params {
             tile_height: self.tile_height,
             tolerance: self.tolerance,
             always_fast: self.always_fast,
+            opencv_joint: self.opencv_joint,
         })
     }
 }
@@ -590,6 +627,8 @@ pub(crate) struct Resolved {
     pub tolerance: Option<f64>,
     /// Whether the cost model is skipped.
     pub always_fast: bool,
+    /// Whether a flat float guide blurs with the square window, as OpenCV's joint filter does.
+    pub opencv_joint: bool,
 }
 
 impl Resolved {
@@ -602,6 +641,19 @@ impl Resolved {
             channels
         }
     }
+}
+
+/// OpenCV's radius for `d` and `σs`: `d/2`, or when `d ≤ 0` `cvRound(1.5·σs)` (half to even),
+/// at least 1. Where `1.5·σs` overflows an `i32`, cvRound gives `INT_MIN` on x86-64, which
+/// `max(radius, 1)` makes 1.
+fn opencv_radius(d: i32, sigma_space: f64) -> usize {
+    let radius = if d > 0 {
+        (d / 2) as usize
+    } else {
+        let r = (1.5 * sigma_space).round_ties_even();
+        if r < 2_147_483_648.0 { r as usize } else { 1 }
+    };
+    radius.max(1)
 }
 
 #[cfg(test)]

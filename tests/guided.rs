@@ -364,3 +364,31 @@ fn the_fast_mode_declines_a_guide() {
     let exact = Params::new().radius(12).sigma_space(4.0);
     assert_eq!(out, bilateral::filter(src, &exact).unwrap());
 }
+
+/// The OpenCV joint preset: a flat float guide blurs with the square window (OpenCV calls
+/// `GaussianBlur` there), any other guide with the disc; the oracle agrees.
+#[test]
+fn opencv_joint_blurs_under_a_flat_float_guide_with_the_square_window() {
+    let (w, h) = (30, 20);
+    let mut rng = Rng::new(4);
+    let img: Vec<u8> = as_samples(&picture(w, h, 3, &mut rng));
+    let src = ImageView::new(&img, Layout::packed(w, h, 3)).unwrap();
+    let preset = Params::opencv_joint(5, 30.0, 2.0);
+    let run = |guide: &[f32], params: &Params| {
+        let g = ImageView::new(guide, Layout::packed(w, h, 1)).unwrap();
+        (
+            bilateral::filter_guided(src, g, params).unwrap(),
+            reference_guided(src, g, params).unwrap(),
+        )
+    };
+    // The same window, spatial weights and distance without the preset's rule: the disc.
+    let disc = Params::opencv(5, 30.0, 2.0);
+    let flat = vec![0.25f32; w * h];
+    let (got, exact) = run(&flat, &preset);
+    assert!(got == run(&flat, &disc.clone().window(Window::Square)).0);
+    assert!(got != run(&flat, &disc).0);
+    assert!(compare(&got, &exact).max_int <= 1.0);
+    let mut almost = flat.clone();
+    almost[17] = 0.2501;
+    assert!(run(&almost, &preset).0 == run(&almost, &disc).0);
+}

@@ -121,8 +121,10 @@ pub struct FilterArgs {
 
     /// Start from a preset. `opencv` is cv2.bilateralFilter(src, d, sigmaColor, sigmaSpace)
     /// and needs -d, --sigma-color and --sigma-space: disc window, L1 colour distance,
-    /// reflect101 border. --window, --color, --border, --filter-alpha and --iterations still
-    /// override it; --radius, --sigma-range, --alpha and --beta conflict with it
+    /// reflect101 border. With --guide it is cv2.ximgproc.jointBilateralFilter(guide, src, d,
+    /// sigmaColor, sigmaSpace), where a sigma ≤ 0 is 1. --window, --color, --border,
+    /// --filter-alpha and --iterations still override it; --radius, --sigma-range, --alpha and
+    /// --beta conflict with it
     #[arg(long, value_enum, value_name = "PRESET",
           conflicts_with_all = ["radius", "sigma_range", "alpha", "beta"])]
     pub preset: Option<Preset>,
@@ -404,11 +406,13 @@ pub struct BenchCommand {
 }
 
 impl FilterArgs {
-    /// The library parameters these options describe (backend aside). Unchecked: the library
-    /// validates them.
-    pub fn params(&self) -> Result<Params, String> {
+    /// The library parameters these options describe (backend aside), for the filter or, when
+    /// `guided`, the joint filter (the OpenCV preset is then `Params::opencv_joint`).
+    /// Unchecked: the library validates them.
+    pub fn params(&self, guided: bool) -> Result<Params, String> {
         let mut p = match self.preset {
             Some(Preset::Opencv) => match (self.diameter, self.sigma_color, self.sigma_space) {
+                (Some(d), Some(c), Some(s)) if guided => Params::opencv_joint(d, c, s),
                 (Some(d), Some(c), Some(s)) => Params::opencv(d, c, s),
                 _ => {
                     return Err(
@@ -503,7 +507,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            f.filter.params().unwrap(),
+            f.filter.params(false).unwrap(),
             Params::new().beta(0.0).filter_alpha(false)
         );
         let cli = Cli::parse_from([
@@ -524,7 +528,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            b.filter.params().unwrap(),
+            b.filter.params(false).unwrap(),
             Params::opencv(5, 75.0, 75.0).border(Border::Replicate)
         );
     }

@@ -31,7 +31,7 @@ const DEFAULT_FORMATS: [BenchFormat; 4] = [
 
 /// Runs the command; returns the exit status.
 pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
-    let params = cmd.filter.params().map_err(Usage)?;
+    let params = cmd.filter.params(false).map_err(Usage)?;
     let backends = backends(&cmd.backend)?;
     let pools = pools(&cmd.threads)?;
     for &b in &backends {

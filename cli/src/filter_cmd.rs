@@ -36,7 +36,7 @@ struct Config {
 
 /// Runs the command; returns the exit status.
 pub fn run(cmd: &FilterCommand) -> Result<u8, Usage> {
-    let mut params = cmd.filter.params().map_err(Usage)?;
+    let mut params = cmd.filter.params(cmd.guide.is_some()).map_err(Usage)?;
     if let Some(BackendArg::Fixed(b)) = cmd.backend {
         params = params.backend(b);
     }

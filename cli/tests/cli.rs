@@ -1011,4 +1011,25 @@ fn guide_gives_the_librarys_joint_filter_and_bad_guides_fail_cleanly() {
     ]);
     assert_ne!(run.status.code(), Some(0));
     assert_eq!(read_image(&guide), g);
+    // With a guide the OpenCV preset is contrib's joint filter: a sigma ≤ 0 is 1, no copy.
+    let out3 = dir.path().join("out3.png");
+    let run = filter([
+        input.as_os_str(),
+        out3.as_os_str(),
+        OsStr::new("--guide"),
+        guide.as_os_str(),
+        OsStr::new("--preset"),
+        OsStr::new("opencv"),
+        OsStr::new("-d"),
+        OsStr::new("5"),
+        OsStr::new("--sigma-color"),
+        OsStr::new("0"),
+        OsStr::new("--sigma-space"),
+        OsStr::new("3"),
+    ]);
+    assert_status(&run, 0);
+    let joint = Params::opencv_joint(5, 0.0, 3.0);
+    let expected = img.filter_guided(&read_image(&guide), &joint).unwrap();
+    assert_eq!(read_image(&out3), expected);
+    assert_ne!(read_image(&out3), img);
 }

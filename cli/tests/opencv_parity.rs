@@ -12,10 +12,16 @@
 //! - f32: `|ours - cv| ≤ 5e-3 · max(|cv|, s)` with `s = min(σc, max - min of the input)`: a
 //!   relative error, where values near zero are judged at the scale the filter resolves.
 //!
-//! Python comes from `BILATERAL_PYTHON` (what `.ci/test` sets), else from running
-//! `bash .ci/venv`. Without Python and cv2 the test fails, saying why: it never passes
-//! without having compared. `cargo test -p bilateral-cli --test opencv_parity -- --nocapture`
-//! prints the table of differences.
+//! `Params::opencv_joint` against `cv2.ximgproc.jointBilateralFilter` (opencv-contrib, in a
+//! virtualenv of its own: `.ci/venv contrib`), on photos under their own clean colour or gray
+//! versions and random images under other random ones, every pair of 1 and 3 channels, u8 and
+//! f32, d = 3, 5, 7, 9, d ≤ 0, sigmas ≤ 0, a flat guide and OpenCV's other borders: u8 within
+//! 1 (on at most 1% of samples), f32 within the same relative 5e-3.
+//!
+//! Python comes from `BILATERAL_PYTHON` and `BILATERAL_CONTRIB_PYTHON` (what `.ci/test`
+//! sets), else from running `bash .ci/venv` (with `contrib`). Without Python and cv2 the tests
+//! fail, saying why: they never pass without having compared. `cargo test -p bilateral-cli
+//! --test opencv_parity -- --nocapture` prints the tables of differences.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -245,20 +251,23 @@ fn cases() -> (Vec<Input>, Vec<Case>) {
     (inputs, cases)
 }
 
-/// The virtualenv's Python, made if need be; a failure says what is missing.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("BILATERAL_PYTHON") {
+/// The virtualenv's Python from `var`, else made by `bash .ci/venv ARGS`; a failure says what
+/// is missing.
+fn python(var: &str, args: &[&str], wants: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
         return p.into();
     }
     let out = Command::new("bash")
         .arg(format!("{ROOT}/.ci/venv"))
+        .args(args)
         .output()
         .unwrap_or_else(|e| panic!("the OpenCV parity test needs bash to run .ci/venv: {e}"));
     assert!(
         out.status.success(),
-        "the OpenCV parity test needs Python with cv2 and numpy, and `bash .ci/venv` could not \
-         make them (it needs python3 with venv and pip, and PyPI). Set BILATERAL_PYTHON to a \
-         python that has opencv-python-headless and numpy, or fix the error:\n{}",
+        "the OpenCV parity test needs Python with {wants} and numpy, and `bash .ci/venv {}` \
+         could not make them (it needs python3 with venv and pip, and PyPI). Set {var} to a \
+         python that has them, or fix the error:\n{}",
+        args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
@@ -390,7 +399,7 @@ fn params_opencv_matches_cv2_bilateral_filter() {
     )
     .unwrap();
 
-    let python = python();
+    let python = python("BILATERAL_PYTHON", &[], "opencv-python-headless");
     let script = format!("{ROOT}/tests/opencv/cv2_filter.py");
     let out = Command::new(&python)
         .arg(&script)
@@ -496,6 +505,270 @@ fn params_opencv_matches_cv2_bilateral_filter() {
         "{} of {} comparisons with OpenCV failed:\n{}\n\n{report}",
         failures.len(),
         2 * cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// A photo with noise of ±`amplitude` levels (u8 units) added, clamped.
+fn noisy(img: &Image, amplitude: f64, salt: u64) -> Image {
+    let v: Vec<u8> = img
+        .clone()
+        .samples
+        .into_u8()
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            (f64::from(x) + (noise(i, salt) - 0.5) * 2.0 * amplitude).clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    image(img.width, img.height, img.channels, Samples::U8(v))
+}
+
+/// One call of `cv2.ximgproc.jointBilateralFilter(guide, input, ...)`.
+struct JointCase {
+    input: usize,
+    guide: usize,
+    d: i32,
+    sigma_color: f64,
+    sigma_space: f64,
+    border: (&'static str, Border),
+}
+
+fn joint_cases() -> (Vec<Input>, Vec<JointCase>) {
+    let mut inputs = Vec::new();
+    let mut cases = Vec::new();
+    let mut add_input = |name: String, image: Image| {
+        inputs.push(Input {
+            name: format!("{name}.npy"),
+            image,
+        });
+        inputs.len() - 1
+    };
+    // Photos with noise under their clean selves, colour and gray either way.
+    let mut k = 0;
+    for name in ["astronaut", "chelsea", "coffee"] {
+        let path = format!("{ROOT}/tests/data/{name}.png");
+        let photo = image::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (w, h) = (photo.width() as usize, photo.height() as usize);
+        let rgb = image(w, h, 3, Samples::U8(photo.to_rgb8().into_raw()));
+        let gray = image(w, h, 1, Samples::U8(photo.to_luma8().into_raw()));
+        for t in [SampleType::U8, SampleType::F32] {
+            let unit = if t == SampleType::F32 { 255.0 } else { 1.0 };
+            let clean = [
+                add_input(format!("{name}-rgb-{t}"), rgb.clone().convert(t)),
+                add_input(format!("{name}-gray-{t}"), gray.clone().convert(t)),
+            ];
+            let dirty = [
+                add_input(
+                    format!("{name}-rgb-noisy-{t}"),
+                    noisy(&rgb, 20.0, 1).convert(t),
+                ),
+                add_input(
+                    format!("{name}-gray-noisy-{t}"),
+                    noisy(&gray, 20.0, 2).convert(t),
+                ),
+            ];
+            for input in dirty {
+                for guide in clean {
+                    k += 1;
+                    cases.push(JointCase {
+                        input,
+                        guide,
+                        d: DIAMETERS[k % 4],
+                        sigma_color: SIGMA_COLOR[k % 3] / unit,
+                        sigma_space: SIGMA_SPACE[(k / 3) % 3],
+                        border: REFLECT_101,
+                    });
+                }
+            }
+        }
+    }
+    // Random images under other random images: every pair of channel counts, d and sigma.
+    for t in [SampleType::U8, SampleType::F32] {
+        let unit = if t == SampleType::F32 { 255.0 } else { 1.0 };
+        // Each channel count twice: as drawn, and reversed (another image of the same kind).
+        let mut images = Vec::new();
+        for c in [1, 3] {
+            let a = random(c, t);
+            let mut b = a.clone();
+            match &mut b.samples {
+                Samples::U8(v) => v.reverse(),
+                Samples::F32(v) => v.reverse(),
+                Samples::U16(v) => v.reverse(),
+            }
+            images.push(add_input(format!("joint-random-{c}-{t}"), a));
+            images.push(add_input(format!("joint-random-{c}-{t}-reversed"), b));
+        }
+        // images: [1-channel a, 1-channel b, 3-channel a, 3-channel b]
+        for (input, guide) in [(0, 1), (0, 3), (2, 1), (2, 3)] {
+            let (input, guide) = (images[input], images[guide]);
+            let mut add = |d: i32, c: f64, s: f64, border: (&'static str, Border)| {
+                cases.push(JointCase {
+                    input,
+                    guide,
+                    d,
+                    sigma_color: c / unit,
+                    sigma_space: s,
+                    border,
+                })
+            };
+            for d in DIAMETERS {
+                for (c, s) in [(10.0, 3.0), (30.0, 1.0), (75.0, 10.0)] {
+                    add(d, c, s, REFLECT_101);
+                }
+            }
+            // d ≤ 0: radius cvRound(1.5·σs); sigmas ≤ 0 are 1.
+            for (d, c, s) in [
+                (0, 20.0, 2.0),
+                (-1, 20.0, 5.0 / 3.0),
+                (5, 0.0, 3.0),
+                (0, 30.0, -1.0),
+            ] {
+                add(d, c, s, REFLECT_101);
+            }
+            for border in [
+                ("BORDER_REPLICATE", Border::Replicate),
+                ("BORDER_REFLECT", Border::Reflect),
+                ("BORDER_CONSTANT", Border::Constant(0.0)),
+            ] {
+                add(5, 30.0, 3.0, border);
+            }
+        }
+        // A flat guide: OpenCV's f32 path blurs with the square Gaussian, its u8 path with
+        // the disc.
+        let flat = match t {
+            SampleType::F32 => Samples::F32(vec![0.5; 67 * 45]),
+            _ => Samples::U8(vec![128; 67 * 45]),
+        };
+        let guide = add_input(format!("joint-flat-{t}"), image(67, 45, 1, flat));
+        cases.push(JointCase {
+            input: images[2],
+            guide,
+            d: 5,
+            sigma_color: 30.0 / unit,
+            sigma_space: 2.0,
+            border: REFLECT_101,
+        });
+    }
+    (inputs, cases)
+}
+
+#[test]
+fn params_opencv_joint_matches_cv2_ximgproc_joint_bilateral_filter() {
+    let (inputs, cases) = joint_cases();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for input in &inputs {
+        write_npy(&dir.join(&input.name), &input.image);
+    }
+    let manifest: Vec<serde_json::Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(id, c)| {
+            serde_json::json!({
+                "id": id.to_string(),
+                "input": inputs[c.input].name,
+                "guide": inputs[c.guide].name,
+                "d": c.d,
+                "sigma_color": c.sigma_color.to_string(),
+                "sigma_space": c.sigma_space.to_string(),
+                "border": c.border.0,
+            })
+        })
+        .collect();
+    fs::write(
+        dir.join("cases.json"),
+        serde_json::to_string(&manifest).unwrap(),
+    )
+    .unwrap();
+    let python = python(
+        "BILATERAL_CONTRIB_PYTHON",
+        &["contrib"],
+        "opencv-contrib-python-headless",
+    );
+    let script = format!("{ROOT}/tests/opencv/cv2_joint_filter.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "{} {script} failed (is opencv-contrib installed there? `bash .ci/venv contrib` \
+         installs it):\n{}",
+        python.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_eq!(meta["cases"], cases.len());
+
+    let mut stats: BTreeMap<(String, usize), Stats> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (id, case) in cases.iter().enumerate() {
+        let (input, guide) = (&inputs[case.input], &inputs[case.guide]);
+        let params =
+            Params::opencv_joint(case.d, case.sigma_color, case.sigma_space).border(case.border.1);
+        let radius = params.get_radius();
+        let ours = input
+            .image
+            .filter_guided(&guide.image, &params)
+            .unwrap_or_else(|e| panic!("{}: {e}", input.name));
+        let cv = read_npy(&dir.join(format!("{id}.npy")));
+        let expect = if cv.sample_type() == SampleType::U8 {
+            Expect::WithinOne {
+                ipp_truncates: false,
+            }
+        } else {
+            Expect::Relative {
+                scale: case.sigma_color.abs().min(span(&input.image)).max(1e-3),
+            }
+        };
+        let group = format!(
+            "{} under {}",
+            format_name(&input.image),
+            format_name(&guide.image)
+        );
+        let s = stats.entry((group, radius)).or_default();
+        if let Some(p) = compare(&ours, &cv, &expect, s) {
+            failures.push(format!(
+                "{} under {} d={} σc={} σs={} {}: {p}",
+                input.name, guide.name, case.d, case.sigma_color, case.sigma_space, case.border.0
+            ));
+        }
+    }
+    let mut report = format!(
+        "OpenCV contrib {} (numpy {}); {} cases\n\
+         image under guide    radius  cases   samples   max|Δ|  u8 at ±1   f32 worst rel\n",
+        meta["cv2"].as_str().unwrap(),
+        meta["numpy"].as_str().unwrap(),
+        cases.len()
+    );
+    for ((group, radius), s) in &stats {
+        let ones = if group.starts_with("gray-u8") || group.starts_with("rgb-u8") {
+            format!("{:.4}%", 100.0 * s.off_by_one as f64 / s.samples as f64)
+        } else {
+            "-".into()
+        };
+        let rel = if group.contains("f32") {
+            format!("{:.2e}", s.worst_rel)
+        } else {
+            "-".into()
+        };
+        writeln!(
+            report,
+            "{group:<20} {radius:>6} {:>6} {:>9} {:>8.3e} {ones:>9} {rel:>15}",
+            s.cases, s.samples, s.max_abs
+        )
+        .unwrap();
+    }
+    println!("{report}");
+    assert!(
+        failures.is_empty(),
+        "{} of {} comparisons with OpenCV contrib failed:\n{}\n\n{report}",
+        failures.len(),
+        cases.len(),
         failures.join("\n")
     );
 }
