@@ -233,7 +233,7 @@ fn is_flat<G: Sample>(p: &Resolved, guide: &ImageView<'_, G>) -> bool {
             }
         }
     }
-    hi - lo < f32::EPSILON
+    (hi - lo).abs() < f32::EPSILON
 }
 
 /// `Err` with the first invalid sample in row-major order, if any.
