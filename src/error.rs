@@ -125,6 +125,21 @@ pub enum Error {
         /// Filtered channels of the guide.
         guide_channels: usize,
     },
+    /// An upsampling guide's width and height must be the same integer multiple (at least 1)
+    /// of the low-resolution image's.
+    #[error(
+        "the guide is {guide_width}x{guide_height}, not the same integer multiple of the {width}x{height} image in both directions"
+    )]
+    UpsampleScale {
+        /// Low-resolution width.
+        width: usize,
+        /// Low-resolution height.
+        height: usize,
+        /// Guide width.
+        guide_width: usize,
+        /// Guide height.
+        guide_height: usize,
+    },
     /// A floating-point guide sample is NaN, infinite or larger in magnitude than
     /// [`MAX_SAMPLE_MAGNITUDE`](crate::MAX_SAMPLE_MAGNITUDE): the first such in row-major
     /// order. Nothing was written.

@@ -193,16 +193,25 @@ fn check_guide<T: Sample, G: Sample>(
             guide_height: g.height,
         });
     }
-    let (filtered, guide_filtered) = (
-        p.filtered_channels(s.channels),
-        p.filtered_channels(g.channels),
-    );
+    check_channels(p, s.channels, g.channels)?;
+    check_guide_samples(guide)
+}
+
+/// Under [`ColorDistance::PerChannel`] a guide of several filtered channels weighs the image's
+/// channel of each index: both need as many.
+pub(crate) fn check_channels(p: &Resolved, channels: usize, guide: usize) -> Result<(), Error> {
+    let (filtered, guide_filtered) = (p.filtered_channels(channels), p.filtered_channels(guide));
     if p.distance == ColorDistance::PerChannel && guide_filtered > 1 && guide_filtered != filtered {
         return Err(Error::GuideChannelsMismatch {
             channels: filtered,
             guide_channels: guide_filtered,
         });
     }
+    Ok(())
+}
+
+/// [`check_samples`] of a guide, naming it.
+pub(crate) fn check_guide_samples<G: Sample>(guide: &ImageView<'_, G>) -> Result<(), Error> {
     check_samples(guide).map_err(|e| match e {
         Error::InvalidSample {
             x,
@@ -237,7 +246,7 @@ fn is_flat<G: Sample>(p: &Resolved, guide: &ImageView<'_, G>) -> bool {
 }
 
 /// `Err` with the first invalid sample in row-major order, if any.
-fn check_samples<T: Sample>(src: &ImageView<'_, T>) -> Result<(), Error> {
+pub(crate) fn check_samples<T: Sample>(src: &ImageView<'_, T>) -> Result<(), Error> {
     if !T::IS_FLOAT {
         return Ok(());
     }

@@ -49,6 +49,8 @@
 //! [`filter_guided`] and [`filter_guided_into`] take the range weights from a guide image of
 //! the same size, with its own sample type and channel count: the joint (cross) bilateral
 //! filter. With the image as its own guide the result is [`filter`]'s, byte for byte.
+//! [`upsample`] and [`upsample_into`] bring a low-resolution image (a depth map, say) to its
+//! guide's resolution by joint bilateral upsampling.
 //!
 //! # Backends
 //! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for
@@ -80,6 +82,7 @@ mod params;
 mod report;
 mod sample;
 mod tiles;
+mod upsample;
 mod view;
 mod weights;
 
@@ -96,5 +99,6 @@ pub use params::{
 };
 pub use report::{ExactBecause, Method, Report};
 pub use sample::{MAX_SAMPLE_MAGNITUDE, Sample};
+pub use upsample::{upsample, upsample_into};
 pub use view::{ImageView, ImageViewMut, Layout};
 pub use weights::EXP2_MAX_REL_ERROR;

@@ -97,6 +97,119 @@ pub fn reference_guided<T: Sample, G: Sample>(
     passes::<T>(&src.layout(), img, Some((&guide, &guide_img[..])), &p)
 }
 
+/// Joint bilateral upsampling by the definition (see `bilateral::upsample`): `low` brought to
+/// the size of `guide`, an integer multiple `s` of it. Output pixel `(x, y)` sits at
+/// low-resolution position `((x + ½)/s - ½, (y + ½)/s - ½)`; its window is centred on sample
+/// `(⌊x/s⌋, ⌊y/s⌋)`; sample `(i, j)` stands at `(i, j)` and its guide value is the mean of the
+/// guide over `[i·s, (i+1)·s) × [j·s, (j+1)·s)`; taps beyond the edges fold by the border rule,
+/// a constant border giving its value for both. A kept alpha is the covering sample's.
+pub fn reference_upsample<T: Sample, G: Sample>(
+    low: ImageView<'_, T>,
+    guide: ImageView<'_, G>,
+    params: &Params,
+) -> Result<Vec<f64>, Error> {
+    let p = params.resolve::<G>()?;
+    let invalid = |(x, y, channel, value)| Error::InvalidSample {
+        x,
+        y,
+        channel,
+        value,
+    };
+    let (l, g) = (low.layout(), guide.layout());
+    let s = g.width / l.width;
+    assert!(
+        s >= 1 && g.width == s * l.width && g.height == s * l.height,
+        "the guide's size"
+    );
+    let img = samples(&low).map_err(invalid)?;
+    let gimg = samples(&guide).map_err(invalid)?;
+    let low_image = Image {
+        w: l.width as isize,
+        h: l.height as isize,
+        ch: l.channels,
+        border: p.border,
+    };
+    let gc = g.channels;
+    let mut means = vec![0.0; l.width * l.height * gc];
+    for j in 0..l.height {
+        for i in 0..l.width {
+            for c in 0..gc {
+                let mut sum = 0.0;
+                for y in j * s..(j + 1) * s {
+                    for x in i * s..(i + 1) * s {
+                        sum += gimg[(y * g.width + x) * gc + c];
+                    }
+                }
+                means[(j * l.width + i) * gc + c] = sum / (s * s) as f64;
+            }
+        }
+    }
+    let mean_image = Image {
+        ch: gc,
+        ..low_image
+    };
+    let filtered = low_image.filtered(&p);
+    let guide_filtered = mean_image.filtered(&p);
+    let groups: Vec<(Vec<usize>, Vec<usize>)> = match p.distance {
+        ColorDistance::PerChannel if guide_filtered > 1 => {
+            (0..filtered).map(|c| (vec![c], vec![c])).collect()
+        }
+        _ => vec![((0..guide_filtered).collect(), (0..filtered).collect())],
+    };
+    let r = p.radius as isize;
+    let mut out = vec![0.0; g.width * g.height * l.channels];
+    for y in 0..g.height {
+        for x in 0..g.width {
+            let (u, v) = (
+                (x as f64 + 0.5) / s as f64 - 0.5,
+                (y as f64 + 0.5) / s as f64 - 0.5,
+            );
+            let (i0, j0) = ((x / s) as isize, (y / s) as isize);
+            let base = (y * g.width + x) * l.channels;
+            for c in 0..l.channels {
+                out[base + c] = low_image.at(&img, i0, j0, c);
+            }
+            for (weighed_by, group) in &groups {
+                let mut taps = Vec::new();
+                for dj in -r..=r {
+                    for di in -r..=r {
+                        if p.window == Window::Disc && di * di + dj * dj > r * r {
+                            continue;
+                        }
+                        let (i, j) = (i0 + di, j0 + dj);
+                        let (ex, ey) = (u - i as f64, v - j as f64);
+                        let diff: Vec<f64> = weighed_by
+                            .iter()
+                            .map(|&c| {
+                                gimg[(y * g.width + x) * gc + c] - mean_image.at(&means, i, j, c)
+                            })
+                            .collect();
+                        let dist2 = match p.distance {
+                            ColorDistance::L1 => diff.iter().map(|d| d.abs()).sum::<f64>().powi(2),
+                            _ => diff.iter().map(|d| d * d).sum::<f64>(),
+                        };
+                        taps.push(((i, j), -p.alpha * (ex * ex + ey * ey) - p.beta * dist2));
+                    }
+                }
+                let top = taps.iter().fold(f64::NEG_INFINITY, |m, t| m.max(t.1));
+                if !top.is_finite() {
+                    continue;
+                }
+                for &c in group {
+                    let (mut num, mut den) = (0.0, 0.0);
+                    for &((i, j), e) in &taps {
+                        let w = (e - top).exp();
+                        num += w * low_image.at(&img, i, j, c);
+                        den += w;
+                    }
+                    out[base + c] = num / den;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The samples of `src` packed as `f64`, or the first invalid one's position and value.
 fn samples<T: Sample>(src: &ImageView<'_, T>) -> Result<Vec<f64>, (usize, usize, usize, f32)> {
     let l = src.layout();

@@ -35,6 +35,10 @@ pub enum Command {
         after_help = FILTER_AFTER_HELP
     )]
     Filter(FilterCommand),
+    /// Joint bilateral upsampling: LOW brought to the size of GUIDE (an integer multiple of
+    /// LOW's), written to OUTPUT.
+    #[command(after_help = UPSAMPLE_AFTER_HELP)]
+    Upsample(UpsampleCommand),
     /// Time the filter in memory on a 3840x2160 frame and print Mpix/s.
     #[command(after_help = BENCH_AFTER_HELP)]
     Bench(BenchCommand),
@@ -54,6 +58,16 @@ alpha as JPEG) is an error that says what to pass instead; nothing is converted 
 
 Exit status: 0 all written; 1 some input failed (one line each on stderr, the rest go on);
 2 bad usage (invalid option or value, invalid filter parameter, unavailable backend).";
+
+const UPSAMPLE_AFTER_HELP: &str = "\
+Each output pixel is a bilateral average of the low-resolution samples around it: --radius and
+--sigma-space in low-resolution pixels, --sigma-range in the guide's units, the difference
+taken between the guide at the output pixel and the guide's mean over the pixels each sample
+covers (see the library's `upsample`). The output has the guide's width and height and LOW's
+sample type and channels (--output-type converts it); formats and the rules for writing are
+those of `filter`.
+
+Exit status: 0 written; 1 failed (one line on stderr, no output left); 2 bad usage.";
 
 const BENCH_AFTER_HELP: &str = "\
 Each case is warmed up once, then timed --runs times with filter_into into a preallocated
@@ -276,6 +290,43 @@ pub struct FilterCommand {
     /// No progress bar and no summary; errors are still reported
     #[arg(short, long, help_heading = "Output options")]
     pub quiet: bool,
+}
+
+/// `upsample`.
+#[derive(Debug, Args)]
+pub struct UpsampleCommand {
+    /// The low-resolution image
+    #[arg(value_name = "LOW")]
+    pub low: PathBuf,
+
+    /// The guide: an integer multiple of LOW's width and height, any sample type, 1-4 channels
+    #[arg(value_name = "GUIDE")]
+    pub guide: PathBuf,
+
+    /// Where the result goes
+    #[arg(value_name = "OUTPUT")]
+    pub output: PathBuf,
+
+    /// The filter parameters.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Worker threads [default: all cores]
+    #[arg(short, long, value_name = "N", help_heading = "Filter options")]
+    pub threads: Option<NonZeroUsize>,
+
+    /// Sample type of the output [default: LOW's], converted as `filter` converts
+    #[arg(long, value_enum, value_name = "TYPE", help_heading = "Output options")]
+    pub output_type: Option<SampleType>,
+
+    /// Overwrite an existing output, even an input itself
+    #[arg(short, long, help_heading = "Output options")]
+    pub force: bool,
+
+    /// JPEG quality, 1-100
+    #[arg(long, value_name = "Q", default_value_t = 90,
+          value_parser = clap::value_parser!(u8).range(1..=100), help_heading = "Output options")]
+    pub jpeg_quality: u8,
 }
 
 /// The frame formats `bench` can time.

@@ -184,7 +184,7 @@ fn plan(cmd: &FilterCommand) -> Result<Vec<Job>, Usage> {
 }
 
 /// Reads and decodes one image file.
-fn read_image(path: &Path) -> Result<Image> {
+pub(crate) fn read_image(path: &Path) -> Result<Image> {
     let format = Format::from_path(path)?;
     let bytes = fs::read(path).context("cannot read")?;
     formats::decode(&bytes, format)

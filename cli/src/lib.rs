@@ -20,6 +20,7 @@ pub mod formats;
 mod info;
 pub mod output;
 pub mod raster;
+mod upsample_cmd;
 
 pub use formats::{DecodeLimits, Format, decode, decode_with_limits};
 pub use raster::{Image, SampleType, Samples};
@@ -44,6 +45,7 @@ pub fn run() -> ExitCode {
     let status = guarded(|| {
         Ok(match &cli.command {
             args::Command::Filter(cmd) => filter_cmd::run(cmd),
+            args::Command::Upsample(cmd) => upsample_cmd::run(cmd),
             args::Command::Bench(cmd) => bench::run(cmd),
             args::Command::Info => info::run(),
         })

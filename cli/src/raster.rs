@@ -43,6 +43,13 @@ pub enum Samples {
     F32(Vec<f32>),
 }
 
+/// What a guide image is for.
+#[derive(Debug, Clone, Copy)]
+enum Guided {
+    Filter,
+    Upsample,
+}
+
 /// A packed image of 1 to 4 channels; with 2 or 4 the last one is alpha.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
@@ -118,32 +125,63 @@ impl Image {
     /// Runs the library's joint filter in this image's own sample type, with the range
     /// weights from `guide` in its own.
     pub fn filter_guided(&self, guide: &Image, params: &Params) -> Result<Image, bilateral::Error> {
+        self.guided(guide, params, Guided::Filter)
+    }
+
+    /// Runs the library's joint bilateral upsampling of this image under `guide`, an integer
+    /// multiple of its size: the result has the guide's width and height and this image's
+    /// type and channels.
+    pub fn upsample(&self, guide: &Image, params: &Params) -> Result<Image, bilateral::Error> {
+        self.guided(guide, params, Guided::Upsample)
+    }
+
+    fn guided(
+        &self,
+        guide: &Image,
+        params: &Params,
+        op: Guided,
+    ) -> Result<Image, bilateral::Error> {
         fn run<T: Sample, G: Sample>(
             (v, layout): (&[T], Layout),
             (g, guide): (&[G], Layout),
             p: &Params,
+            op: Guided,
         ) -> Result<Vec<T>, bilateral::Error> {
-            bilateral::filter_guided(ImageView::new(v, layout)?, ImageView::new(g, guide)?, p)
+            let (v, g) = (ImageView::new(v, layout)?, ImageView::new(g, guide)?);
+            match op {
+                Guided::Filter => bilateral::filter_guided(v, g, p),
+                Guided::Upsample => bilateral::upsample(v, g, p),
+            }
         }
         fn with_guide<T: Sample>(
             image: (&[T], Layout),
             guide: &Image,
             p: &Params,
+            op: Guided,
         ) -> Result<Vec<T>, bilateral::Error> {
             let layout = guide.layout();
             match &guide.samples {
-                Samples::U8(g) => run(image, (g, layout), p),
-                Samples::U16(g) => run(image, (g, layout), p),
-                Samples::F32(g) => run(image, (g, layout), p),
+                Samples::U8(g) => run(image, (g, layout), p, op),
+                Samples::U16(g) => run(image, (g, layout), p, op),
+                Samples::F32(g) => run(image, (g, layout), p, op),
             }
         }
         let layout = self.layout();
         let samples = match &self.samples {
-            Samples::U8(v) => Samples::U8(with_guide((v, layout), guide, params)?),
-            Samples::U16(v) => Samples::U16(with_guide((v, layout), guide, params)?),
-            Samples::F32(v) => Samples::F32(with_guide((v, layout), guide, params)?),
+            Samples::U8(v) => Samples::U8(with_guide((v, layout), guide, params, op)?),
+            Samples::U16(v) => Samples::U16(with_guide((v, layout), guide, params, op)?),
+            Samples::F32(v) => Samples::F32(with_guide((v, layout), guide, params, op)?),
         };
-        Ok(Image { samples, ..*self })
+        let (width, height) = match op {
+            Guided::Filter => (self.width, self.height),
+            Guided::Upsample => (guide.width, guide.height),
+        };
+        Ok(Image {
+            width,
+            height,
+            samples,
+            ..*self
+        })
     }
 
     /// The same picture in another sample type: see [`Samples::into_u8`] and its siblings.

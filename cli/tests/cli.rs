@@ -1033,3 +1033,60 @@ fn guide_gives_the_librarys_joint_filter_and_bad_guides_fail_cleanly() {
     assert_eq!(read_image(&out3), expected);
     assert_ne!(read_image(&out3), img);
 }
+
+#[test]
+fn upsample_gives_the_librarys_result_and_refuses_bad_guides() {
+    let dir = tempfile::tempdir().unwrap();
+    let (low, guide, out) = (
+        dir.path().join("depth.tif"),
+        dir.path().join("colour.png"),
+        dir.path().join("up.tif"),
+    );
+    let depth = picture(SampleType::F32, 1, 12, 9);
+    let colour = picture(SampleType::U8, 3, 36, 27);
+    write_image(&low, &depth);
+    write_image(&guide, &colour);
+    let run = bilateral([
+        OsStr::new("upsample"),
+        low.as_os_str(),
+        guide.as_os_str(),
+        out.as_os_str(),
+        OsStr::new("-r"),
+        OsStr::new("2"),
+        OsStr::new("--sigma-space"),
+        OsStr::new("1"),
+        OsStr::new("--sigma-range"),
+        OsStr::new("30"),
+    ]);
+    assert_status(&run, 0);
+    let params = Params::new().radius(2).sigma_space(1.0).sigma_range(30.0);
+    let expected = depth.upsample(&read_image(&guide), &params).unwrap();
+    assert_eq!((expected.width, expected.height), (36, 27));
+    assert_eq!(read_image(&out), expected);
+    // Not an integer multiple: a clear error, no output.
+    let odd = dir.path().join("odd.png");
+    write_image(&odd, &picture(SampleType::U8, 3, 37, 27));
+    let out2 = dir.path().join("up2.tif");
+    let run = bilateral([
+        OsStr::new("upsample"),
+        low.as_os_str(),
+        odd.as_os_str(),
+        out2.as_os_str(),
+    ]);
+    assert_status(&run, 1);
+    assert!(
+        stderr(&run).contains("not the same integer multiple of the 12x9 image"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!out2.exists());
+    let run = bilateral([
+        OsStr::new("upsample"),
+        low.as_os_str(),
+        guide.as_os_str(),
+        out2.as_os_str(),
+        OsStr::new("--tolerance"),
+        OsStr::new("0.5"),
+    ]);
+    assert_status(&run, 2);
+}
