@@ -19,72 +19,155 @@ use pyo3::types::IntoPyDict;
 use crate::options::value_error;
 use crate::pools::Pool;
 
-/// Filters `img` (any supported dtype) into a new array, or into `out`, which is returned.
+/// What a call computes from `img`: the filter, the joint filter under a guide, or joint
+/// bilateral upsampling under a guide.
+#[derive(Clone, Copy)]
+pub(crate) enum Op<'a, 'py> {
+    Filter,
+    Guided(&'a Bound<'py, PyAny>),
+    Upsample(&'a Bound<'py, PyAny>),
+}
+
+/// Runs `op` on `img` (any supported dtype, and the guide's any) into a new array, or into
+/// `out`, which is returned.
 pub(crate) fn filter<'py>(
     img: &Bound<'py, PyAny>,
+    op: Op<'_, 'py>,
     params: &Params,
     out: Option<&Bound<'py, PyAny>>,
     pool: &Pool,
 ) -> PyResult<Bound<'py, PyUntypedArray>> {
     if let Ok(a) = img.cast::<PyArrayDyn<u8>>() {
-        filter_as(a, params, out, pool)
+        with_guide(a, op, params, out, pool)
     } else if let Ok(a) = img.cast::<PyArrayDyn<u16>>() {
-        filter_as(a, params, out, pool)
+        with_guide(a, op, params, out, pool)
     } else if let Ok(a) = img.cast::<PyArrayDyn<f32>>() {
-        filter_as(a, params, out, pool)
-    } else if let Ok(a) = img.cast::<PyUntypedArray>() {
-        Err(PyTypeError::new_err(format!(
-            "img has dtype {}; supported: uint8, uint16, float32 (native byte order)",
-            a.dtype()
-        )))
+        with_guide(a, op, params, out, pool)
     } else {
-        Err(PyTypeError::new_err(format!(
-            "img must be a numpy.ndarray, not {}",
-            img.get_type().name()?
-        )))
+        Err(unsupported("img", img))
     }
 }
 
-fn filter_as<'py, T: Element + Sample>(
+/// The TypeError for an array of another dtype, or not an array.
+fn unsupported(what: &str, a: &Bound<'_, PyAny>) -> PyErr {
+    match a.cast::<PyUntypedArray>() {
+        Ok(a) => PyTypeError::new_err(format!(
+            "{what} has dtype {}; supported: uint8, uint16, float32 (native byte order)",
+            a.dtype()
+        )),
+        Err(_) => PyTypeError::new_err(format!(
+            "{what} must be a numpy.ndarray, not {}",
+            a.get_type()
+                .name()
+                .map_or_else(|_| "?".into(), |n| n.to_string())
+        )),
+    }
+}
+
+/// The guide's dtype dispatch; without a guide, `img` stands in (and is not read twice).
+fn with_guide<'py, T: Element + Sample>(
     img: &Bound<'py, PyArrayDyn<T>>,
+    op: Op<'_, 'py>,
+    params: &Params,
+    out: Option<&Bound<'py, PyAny>>,
+    pool: &Pool,
+) -> PyResult<Bound<'py, PyUntypedArray>> {
+    let guide = match op {
+        Op::Filter => return run::<T, T>(img, None, op, params, out, pool),
+        Op::Guided(g) | Op::Upsample(g) => g,
+    };
+    if let Ok(g) = guide.cast::<PyArrayDyn<u8>>() {
+        run(img, Some(g), op, params, out, pool)
+    } else if let Ok(g) = guide.cast::<PyArrayDyn<u16>>() {
+        run(img, Some(g), op, params, out, pool)
+    } else if let Ok(g) = guide.cast::<PyArrayDyn<f32>>() {
+        run(img, Some(g), op, params, out, pool)
+    } else {
+        Err(unsupported("guide", guide))
+    }
+}
+
+/// `a` itself where it can be read in place, else a C-contiguous aligned copy.
+fn contiguous<'py, T: Element>(
+    a: &Bound<'py, PyArrayDyn<T>>,
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    if in_place(a) {
+        return Ok(a.clone());
+    }
+    let py = a.py();
+    Ok(py
+        .import("numpy")?
+        .call_method(
+            "require",
+            (a,),
+            Some(&[("requirements", "CA")].into_py_dict(py)?),
+        )?
+        .cast_into::<PyArrayDyn<T>>()?)
+}
+
+fn run<'py, T: Element + Sample, G: Element + Sample>(
+    img: &Bound<'py, PyArrayDyn<T>>,
+    guide: Option<&Bound<'py, PyArrayDyn<G>>>,
+    op: Op<'_, 'py>,
     params: &Params,
     out: Option<&Bound<'py, PyAny>>,
     pool: &Pool,
 ) -> PyResult<Bound<'py, PyUntypedArray>> {
     let py = img.py();
-    let layout = layout_of(img.shape())?;
-    // Checked before anything is copied or written, so a bad `out` costs nothing.
-    let out = out.map(|o| checked_out(img, o)).transpose()?;
-    let copy;
-    let src = if in_place(img) {
-        img
-    } else {
-        copy = py
-            .import("numpy")?
-            .call_method(
-                "require",
-                (img,),
-                Some(&[("requirements", "CA")].into_py_dict(py)?),
-            )?
-            .cast_into::<PyArrayDyn<T>>()?;
-        &copy
+    let layout = layout_of("img", img.shape())?;
+    let guide_layout = guide.map(|g| layout_of("guide", g.shape())).transpose()?;
+    // The result's shape: img's, or for upsampling the guide's height and width with img's
+    // channels.
+    let shape: Vec<usize> = match (op, guide) {
+        (Op::Upsample(_), Some(g)) => {
+            let mut shape = img.shape().to_vec();
+            shape[..2].copy_from_slice(&g.shape()[..2]);
+            shape
+        }
+        _ => img.shape().to_vec(),
     };
+    let out_layout = layout_of("out", &shape)?;
+    // Checked before anything is copied or written, so a bad `out` costs nothing.
+    let out = out
+        .map(|o| checked_out(img, guide, &shape, o))
+        .transpose()?;
+    let src = contiguous(img)?;
+    let guide = guide.map(contiguous).transpose()?;
     // The borrows are rust-numpy's: while they are held, no other Rust code may take the same
     // memory mutably, and they outlive the GIL-free section below.
     let reading = src.try_readonly().map_err(|e| borrow_error("img", e))?;
     let src = ImageView::new(reading.as_slice().map_err(internal)?, layout).map_err(value_error)?;
+    let guide_reading = guide
+        .as_ref()
+        .map(|g| g.try_readonly().map_err(|e| borrow_error("guide", e)))
+        .transpose()?;
+    let guide = match (&guide_reading, guide_layout) {
+        (Some(r), Some(l)) => {
+            Some(ImageView::new(r.as_slice().map_err(internal)?, l).map_err(value_error)?)
+        }
+        _ => None,
+    };
+    // Only plain data crosses into the GIL-free section.
+    let upsampling = matches!(op, Op::Upsample(_));
+    let call = |dst: ImageViewMut<'_, T>| match guide {
+        Some(g) if upsampling => bilateral::upsample_into(src, g, dst, params),
+        Some(g) => bilateral::filter_guided_into(src, g, dst, params).map(drop),
+        None => bilateral::filter_into(src, dst, params),
+    };
     match out {
         None => {
-            let result = py.detach(|| pool.install(|| bilateral::filter(src, params)));
-            let array = ArrayD::from_shape_vec(IxDyn(img.shape()), result.map_err(value_error)?)
-                .map_err(internal)?;
+            let mut result = vec![T::ZERO; shape.iter().product()];
+            let dst = ImageViewMut::new(&mut result, out_layout).map_err(value_error)?;
+            py.detach(|| pool.install(|| call(dst)))
+                .map_err(value_error)?;
+            let array = ArrayD::from_shape_vec(IxDyn(&shape), result).map_err(internal)?;
             Ok(array.into_pyarray(py).into_any().cast_into()?)
         }
         Some(out) => {
             let mut writing = out.try_readwrite().map_err(|e| borrow_error("out", e))?;
-            let dst = ImageViewMut::new(writing.as_slice_mut().map_err(internal)?, layout)
+            let dst = ImageViewMut::new(writing.as_slice_mut().map_err(internal)?, out_layout)
                 .map_err(value_error)?;
-            py.detach(|| pool.install(|| bilateral::filter_into(src, dst, params)))
+            py.detach(|| pool.install(|| call(dst)))
                 .map_err(value_error)?;
             Ok(out.as_untyped().clone())
         }
@@ -92,12 +175,12 @@ fn filter_as<'py, T: Element + Sample>(
 }
 
 /// `(H, W)` is one channel; `(H, W, C)` has C. The library checks emptiness and C.
-fn layout_of(shape: &[usize]) -> PyResult<Layout> {
+fn layout_of(what: &str, shape: &[usize]) -> PyResult<Layout> {
     match *shape {
         [h, w] => Ok(Layout::packed(w, h, 1)),
         [h, w, c] => Ok(Layout::packed(w, h, c)),
         _ => Err(PyValueError::new_err(format!(
-            "img must have shape (H, W) or (H, W, C), got {shape:?}"
+            "{what} must have shape (H, W) or (H, W, C), got {shape:?}"
         ))),
     }
 }
@@ -109,9 +192,11 @@ fn in_place<T: Element>(a: &Bound<'_, PyArrayDyn<T>>) -> bool {
 }
 
 /// `out` as the typed array the result is written to, after every check that has a clear
-/// message of its own.
-fn checked_out<'py, T: Element>(
+/// message of its own: `shape` is the result's.
+fn checked_out<'py, T: Element, G: Element>(
     img: &Bound<'py, PyArrayDyn<T>>,
+    guide: Option<&Bound<'py, PyArrayDyn<G>>>,
+    shape: &[usize],
     out: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
     let Ok(typed) = out.cast::<PyArrayDyn<T>>() else {
@@ -124,11 +209,10 @@ fn checked_out<'py, T: Element>(
             img.dtype()
         )));
     };
-    if typed.shape() != img.shape() {
+    if typed.shape() != shape {
         return Err(PyValueError::new_err(format!(
-            "out has shape {:?} but img has shape {:?}",
+            "out has shape {:?} but the result has shape {shape:?}",
             typed.shape(),
-            img.shape()
         )));
     }
     if !in_place(typed) {
@@ -139,14 +223,22 @@ fn checked_out<'py, T: Element>(
     // The filter reads its whole window before writing, but tiles run in parallel: output
     // written over input another tile still reads would corrupt it. numpy's bounds test
     // catches every overlap, including a view of img that rust-numpy's borrow flags allow.
-    let shares = img
-        .py()
-        .import("numpy")?
+    let numpy = img.py().import("numpy")?;
+    if numpy
         .call_method1("may_share_memory", (img, out))?
-        .is_truthy()?;
-    if shares {
+        .is_truthy()?
+    {
         return Err(PyValueError::new_err(
             "out shares memory with img: filtering in place is not supported",
+        ));
+    }
+    if let Some(g) = guide
+        && numpy
+            .call_method1("may_share_memory", (g, out))?
+            .is_truthy()?
+    {
+        return Err(PyValueError::new_err(
+            "out shares memory with guide: the guide is read while out is written",
         ));
     }
     Ok(typed.clone())

@@ -84,3 +84,20 @@ def test_a_short_halo_is_detected():
     short = arr.map_overlap(bilateral.filter, depth={0: 2, 1: 2, 2: 0}, boundary="none", dtype=img.dtype, radius=3)
     with dask.config.set(scheduler="threads"):
         assert not np.array_equal(short.compute(), bilateral.filter(img, radius=3))
+
+
+def test_guided_chunks_with_their_guide_equal_the_whole_image():
+    """The joint filter through map_overlap over both arrays, chunked alike, gives the bytes of
+    the whole image: a pixel depends only on the image's and the guide's samples in its window."""
+    img = convert(photo("astronaut"), np.float32)
+    guide = photo("astronaut").mean(axis=2).astype(np.uint8)[..., None]
+    kwargs = dict(radius=4, sigma_space=2.0, sigma_range=20.0, border="replicate")
+    depth = {0: 4, 1: 4, 2: 0}
+    a = da.from_array(img, chunks=(ROWS, COLS, -1))
+    g = da.from_array(guide, chunks=(ROWS, COLS, -1))
+    with dask.config.set(scheduler="threads"):
+        chunked = da.map_overlap(
+            lambda x, y: bilateral.filter(x, guide=y, **kwargs),
+            a, g, depth=depth, boundary="none", dtype=img.dtype,
+        ).compute()
+    assert_same_bytes(chunked, bilateral.filter(img, guide=guide, **kwargs))
