@@ -64,6 +64,15 @@
 // `backend`: sixteen lanes with AVX-512F, x86-64.
 #define BILATERAL_BACKEND_AVX512 4
 
+// A guide's sample type (`BilateralGuide::sample_type`): 8-bit.
+#define BILATERAL_SAMPLE_U8 0
+
+// 16-bit.
+#define BILATERAL_SAMPLE_U16 1
+
+// 32-bit float.
+#define BILATERAL_SAMPLE_F32 2
+
 // What a filter call did. `BILATERAL_STATUS_OK` is 0; every other value is a refusal or a
 // failure, and `bilateral_status_message` describes it. The values are fixed: new ones are
 // only ever added at the end.
@@ -110,6 +119,16 @@ typedef enum BilateralStatus {
     BILATERAL_STATUS_PANIC = 14,
     // The library returned an error this interface rules out before calling it: a bug.
     BILATERAL_STATUS_INTERNAL = 15,
+    // The guide of a joint filter is not the image's width and height.
+    BILATERAL_STATUS_GUIDE_SIZE = 16,
+    // Under `BILATERAL_DISTANCE_PER_CHANNEL` a guide of several filtered channels needs as
+    // many as the image.
+    BILATERAL_STATUS_GUIDE_CHANNELS = 17,
+    // An f32 guide sample is NaN, infinite or larger in magnitude than 2^60.
+    BILATERAL_STATUS_INVALID_GUIDE_SAMPLE = 18,
+    // An upsampling guide's width and height are not the same integer multiple of the low
+    // image's, or `dst` is not the guide's width and height.
+    BILATERAL_STATUS_UPSAMPLE_SCALE = 19,
 } BilateralStatus;
 
 // Parameters of the bilateral filter. Start from `bilateral_params_default()` or
@@ -171,6 +190,26 @@ typedef struct BilateralParams {
     // `BILATERAL_STATUS_INVALID_PARAMETER`. The result does not depend on the threads.
     double tolerance;
 } BilateralParams;
+
+// The guide image of a joint filter or of upsampling: its own sample type and channel count
+// (1 to 4), rows `stride_bytes` apart as for the image (aligned to its sample size). For
+// `bilateral_filter_guided_*` its width and height are the image's; for `bilateral_upsample_*`
+// the same integer multiple of the low image's.
+typedef struct BilateralGuide {
+    // The first sample.
+    const void *data;
+    // Bytes from one row to the next.
+    size_t stride_bytes;
+    // `BILATERAL_SAMPLE_U8`, `BILATERAL_SAMPLE_U16` or `BILATERAL_SAMPLE_F32`.
+    uint32_t sample_type;
+    // Pixels per row.
+    size_t width;
+    // Rows.
+    size_t height;
+    // Samples per pixel, 1 to 4; with 2 or 4 the last is alpha, left out of the distance
+    // unless `filter_alpha` is set.
+    size_t channels;
+} BilateralGuide;
 
 #ifdef __cplusplus
 extern "C" {
@@ -239,6 +278,104 @@ enum BilateralStatus bilateral_filter_f32(const float *src,
                                           size_t height,
                                           size_t channels,
                                           const struct BilateralParams *params);
+
+// The joint (cross) bilateral filter of an 8-bit image from `src` into `dst`: the range
+// weights from `guide` (the image's width and height, its own sample type and 1 to 4
+// channels; `sigma_range` and `beta` in the guide's units, the distance over its channels).
+// As `bilateral_filter_u8` otherwise; the guide is checked before anything is written
+// (`BILATERAL_STATUS_GUIDE_SIZE`, `_GUIDE_CHANNELS`, `_INVALID_GUIDE_SAMPLE`; a guide
+// overlapping `dst` is `BILATERAL_STATUS_OVERLAP`, a bad `sample_type`
+// `BILATERAL_STATUS_INVALID_ENUM`). The tolerance does not apply (the exact filter runs).
+//
+// # Safety
+// As for `bilateral_filter_u8`; `guide` must be NULL or point to a readable `BilateralGuide`
+// whose `data` is NULL or valid for reads of its span (computed as for `src`, with its own
+// stride, width, height, channels and sample size), which nothing writes during the call.
+enum BilateralStatus bilateral_filter_guided_u8(const uint8_t *src,
+                                                size_t src_stride_bytes,
+                                                uint8_t *dst,
+                                                size_t dst_stride_bytes,
+                                                size_t width,
+                                                size_t height,
+                                                size_t channels,
+                                                const struct BilateralGuide *guide,
+                                                const struct BilateralParams *params);
+
+// `bilateral_filter_guided_u8` for 16-bit images.
+//
+// # Safety
+// As for `bilateral_filter_guided_u8`, with `sizeof(sample)` = 2.
+enum BilateralStatus bilateral_filter_guided_u16(const uint16_t *src,
+                                                 size_t src_stride_bytes,
+                                                 uint16_t *dst,
+                                                 size_t dst_stride_bytes,
+                                                 size_t width,
+                                                 size_t height,
+                                                 size_t channels,
+                                                 const struct BilateralGuide *guide,
+                                                 const struct BilateralParams *params);
+
+// `bilateral_filter_guided_u8` for f32 images.
+//
+// # Safety
+// As for `bilateral_filter_guided_u8`, with `sizeof(sample)` = 4.
+enum BilateralStatus bilateral_filter_guided_f32(const float *src,
+                                                 size_t src_stride_bytes,
+                                                 float *dst,
+                                                 size_t dst_stride_bytes,
+                                                 size_t width,
+                                                 size_t height,
+                                                 size_t channels,
+                                                 const struct BilateralGuide *guide,
+                                                 const struct BilateralParams *params);
+
+// Joint bilateral upsampling of an 8-bit image `low` (`width` x `height`, `channels`) under
+// `guide`, whose width and height are the same integer multiple of `low`'s, into `dst` of the
+// guide's width and height and `low`'s channels (rows `dst_stride_bytes` apart). `radius`,
+// `sigma_space` and `alpha` are in low-resolution pixels, `sigma_range` and `beta` in the
+// guide's units; see the library's `upsample` for where the samples stand. Everything is
+// checked before anything is written; another size is `BILATERAL_STATUS_UPSAMPLE_SCALE`.
+// `iterations` and `tolerance` do not apply.
+//
+// # Safety
+// As for `bilateral_filter_guided_u8`, with `dst`'s span that of the guide's width and height.
+enum BilateralStatus bilateral_upsample_u8(const uint8_t *low,
+                                           size_t low_stride_bytes,
+                                           size_t width,
+                                           size_t height,
+                                           size_t channels,
+                                           uint8_t *dst,
+                                           size_t dst_stride_bytes,
+                                           const struct BilateralGuide *guide,
+                                           const struct BilateralParams *params);
+
+// `bilateral_upsample_u8` for 16-bit images.
+//
+// # Safety
+// As for `bilateral_upsample_u8`, with `sizeof(sample)` = 2.
+enum BilateralStatus bilateral_upsample_u16(const uint16_t *low,
+                                            size_t low_stride_bytes,
+                                            size_t width,
+                                            size_t height,
+                                            size_t channels,
+                                            uint16_t *dst,
+                                            size_t dst_stride_bytes,
+                                            const struct BilateralGuide *guide,
+                                            const struct BilateralParams *params);
+
+// `bilateral_upsample_u8` for f32 images.
+//
+// # Safety
+// As for `bilateral_upsample_u8`, with `sizeof(sample)` = 4.
+enum BilateralStatus bilateral_upsample_f32(const float *low,
+                                            size_t low_stride_bytes,
+                                            size_t width,
+                                            size_t height,
+                                            size_t channels,
+                                            float *dst,
+                                            size_t dst_stride_bytes,
+                                            const struct BilateralGuide *guide,
+                                            const struct BilateralParams *params);
 
 // The library's default parameters: radius 2, `sigma_space` 1.5, `sigma_range` a tenth of
 // the sample type's full scale, square window, joint colour distance, reflect-101 border,

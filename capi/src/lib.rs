@@ -32,8 +32,10 @@ mod pool;
 mod status;
 
 pub use ffi::{
-    bilateral_filter_f32, bilateral_filter_u8, bilateral_filter_u16, bilateral_params_default,
-    bilateral_params_opencv, bilateral_status_message, bilateral_version,
+    bilateral_filter_f32, bilateral_filter_guided_f32, bilateral_filter_guided_u8,
+    bilateral_filter_guided_u16, bilateral_filter_u8, bilateral_filter_u16,
+    bilateral_params_default, bilateral_params_opencv, bilateral_status_message,
+    bilateral_upsample_f32, bilateral_upsample_u8, bilateral_upsample_u16, bilateral_version,
 };
 pub use params::*;
 pub use status::BilateralStatus;

@@ -52,6 +52,35 @@ pub const BILATERAL_BACKEND_AVX2: u32 = 3;
 /// `backend`: sixteen lanes with AVX-512F, x86-64.
 pub const BILATERAL_BACKEND_AVX512: u32 = 4;
 
+/// A guide's sample type (`BilateralGuide::sample_type`): 8-bit.
+pub const BILATERAL_SAMPLE_U8: u32 = 0;
+/// 16-bit.
+pub const BILATERAL_SAMPLE_U16: u32 = 1;
+/// 32-bit float.
+pub const BILATERAL_SAMPLE_F32: u32 = 2;
+
+/// The guide image of a joint filter or of upsampling: its own sample type and channel count
+/// (1 to 4), rows `stride_bytes` apart as for the image (aligned to its sample size). For
+/// `bilateral_filter_guided_*` its width and height are the image's; for `bilateral_upsample_*`
+/// the same integer multiple of the low image's.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct BilateralGuide {
+    /// The first sample.
+    pub data: *const std::ffi::c_void,
+    /// Bytes from one row to the next.
+    pub stride_bytes: usize,
+    /// `BILATERAL_SAMPLE_U8`, `BILATERAL_SAMPLE_U16` or `BILATERAL_SAMPLE_F32`.
+    pub sample_type: u32,
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+    /// Samples per pixel, 1 to 4; with 2 or 4 the last is alpha, left out of the distance
+    /// unless `filter_alpha` is set.
+    pub channels: usize,
+}
+
 /// Parameters of the bilateral filter. Start from `bilateral_params_default()` or
 /// `bilateral_params_opencv()` and change the fields you need: a struct filled in by hand
 /// misses the defaults.

@@ -53,10 +53,20 @@ pub enum BilateralStatus {
     Panic = 14,
     /// The library returned an error this interface rules out before calling it: a bug.
     Internal = 15,
+    /// The guide of a joint filter is not the image's width and height.
+    GuideSize = 16,
+    /// Under `BILATERAL_DISTANCE_PER_CHANNEL` a guide of several filtered channels needs as
+    /// many as the image.
+    GuideChannels = 17,
+    /// An f32 guide sample is NaN, infinite or larger in magnitude than 2^60.
+    InvalidGuideSample = 18,
+    /// An upsampling guide's width and height are not the same integer multiple of the low
+    /// image's, or `dst` is not the guide's width and height.
+    UpsampleScale = 19,
 }
 
 impl BilateralStatus {
-    const ALL: [BilateralStatus; 16] = [
+    const ALL: [BilateralStatus; 20] = [
         BilateralStatus::Ok,
         BilateralStatus::NullPointer,
         BilateralStatus::InvalidEnum,
@@ -73,6 +83,10 @@ impl BilateralStatus {
         BilateralStatus::ThreadPool,
         BilateralStatus::Panic,
         BilateralStatus::Internal,
+        BilateralStatus::GuideSize,
+        BilateralStatus::GuideChannels,
+        BilateralStatus::InvalidGuideSample,
+        BilateralStatus::UpsampleScale,
     ];
 
     /// The status with this value, if there is one. C may pass any `int`, and turning an
@@ -110,6 +124,16 @@ impl BilateralStatus {
             BilateralStatus::ThreadPool => c"the thread pool could not be started",
             BilateralStatus::Panic => c"internal error: the library panicked (a bug)",
             BilateralStatus::Internal => c"internal error: an unexpected library error (a bug)",
+            BilateralStatus::GuideSize => c"the guide is not the image's width and height",
+            BilateralStatus::GuideChannels => {
+                c"per-channel distance: the guide needs as many filtered channels as the image, or one"
+            }
+            BilateralStatus::InvalidGuideSample => {
+                c"an f32 guide sample is NaN, infinite or larger in magnitude than 2^60"
+            }
+            BilateralStatus::UpsampleScale => {
+                c"the guide is not the same integer multiple of the low image in both directions, or dst is not the guide's size"
+            }
         }
     }
 }
@@ -130,6 +154,10 @@ impl From<&Error> for BilateralStatus {
             Error::GeometryOverflow => BilateralStatus::TooLarge,
             Error::InvalidSample { .. } => BilateralStatus::InvalidSample,
             Error::BackendUnavailable { .. } => BilateralStatus::BackendUnavailable,
+            Error::GuideSizeMismatch { .. } => BilateralStatus::GuideSize,
+            Error::GuideChannelsMismatch { .. } => BilateralStatus::GuideChannels,
+            Error::InvalidGuideSample { .. } => BilateralStatus::InvalidGuideSample,
+            Error::UpsampleScale { .. } => BilateralStatus::UpsampleScale,
             // The tile height is not settable from C, the slices are made exactly long enough
             // and both images share one shape; a DynamicImage never comes through here.
             _ => BilateralStatus::Internal,
@@ -149,6 +177,6 @@ mod tests {
             assert!(!s.message().is_empty());
         }
         assert_eq!(BilateralStatus::from_int(-1), None);
-        assert_eq!(BilateralStatus::from_int(16), None);
+        assert_eq!(BilateralStatus::from_int(20), None);
     }
 }

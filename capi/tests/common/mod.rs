@@ -6,8 +6,11 @@ use std::ffi::{CStr, c_int};
 
 use bilateral::Sample;
 use bilateral_capi::{
-    BilateralParams, BilateralStatus, bilateral_filter_f32, bilateral_filter_u8,
-    bilateral_filter_u16, bilateral_status_message, bilateral_version,
+    BILATERAL_SAMPLE_F32, BILATERAL_SAMPLE_U8, BILATERAL_SAMPLE_U16, BilateralGuide,
+    BilateralParams, BilateralStatus, bilateral_filter_f32, bilateral_filter_guided_f32,
+    bilateral_filter_guided_u8, bilateral_filter_guided_u16, bilateral_filter_u8,
+    bilateral_filter_u16, bilateral_status_message, bilateral_upsample_f32, bilateral_upsample_u8,
+    bilateral_upsample_u16, bilateral_version,
 };
 
 /// A sample type with its C filter function.
@@ -26,6 +29,38 @@ pub trait CSample: Sample {
         channels: usize,
         params: *const BilateralParams,
     ) -> BilateralStatus;
+    /// `bilateral_filter_guided_u8`, `_u16` or `_f32`.
+    ///
+    /// # Safety
+    /// That function's contract.
+    unsafe fn c_filter_guided(
+        src: *const Self,
+        src_stride_bytes: usize,
+        dst: *mut Self,
+        dst_stride_bytes: usize,
+        width: usize,
+        height: usize,
+        channels: usize,
+        guide: *const BilateralGuide,
+        params: *const BilateralParams,
+    ) -> BilateralStatus;
+    /// `bilateral_upsample_u8`, `_u16` or `_f32`.
+    ///
+    /// # Safety
+    /// That function's contract.
+    unsafe fn c_upsample(
+        low: *const Self,
+        low_stride_bytes: usize,
+        width: usize,
+        height: usize,
+        channels: usize,
+        dst: *mut Self,
+        dst_stride_bytes: usize,
+        guide: *const BilateralGuide,
+        params: *const BilateralParams,
+    ) -> BilateralStatus;
+    /// `BILATERAL_SAMPLE_*` of the type.
+    const SAMPLE_TYPE: u32;
     /// A sample from 32 random bits, anywhere in the type's range (in 0..1 for f32).
     fn random(bits: u32) -> Self;
     /// Its bits, so that f32 results compare exactly.
@@ -46,6 +81,35 @@ impl CSample for u8 {
         // SAFETY: forwarded from the caller.
         unsafe { bilateral_filter_u8(src, ss, dst, ds, w, h, c, p) }
     }
+    unsafe fn c_filter_guided(
+        src: *const u8,
+        ss: usize,
+        dst: *mut u8,
+        ds: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_filter_guided_u8(src, ss, dst, ds, w, h, c, g, p) }
+    }
+    unsafe fn c_upsample(
+        low: *const u8,
+        ls: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        dst: *mut u8,
+        ds: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_upsample_u8(low, ls, w, h, c, dst, ds, g, p) }
+    }
+    const SAMPLE_TYPE: u32 = BILATERAL_SAMPLE_U8;
     fn random(bits: u32) -> u8 {
         (bits >> 24) as u8
     }
@@ -68,6 +132,35 @@ impl CSample for u16 {
         // SAFETY: forwarded from the caller.
         unsafe { bilateral_filter_u16(src, ss, dst, ds, w, h, c, p) }
     }
+    unsafe fn c_filter_guided(
+        src: *const u16,
+        ss: usize,
+        dst: *mut u16,
+        ds: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_filter_guided_u16(src, ss, dst, ds, w, h, c, g, p) }
+    }
+    unsafe fn c_upsample(
+        low: *const u16,
+        ls: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        dst: *mut u16,
+        ds: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_upsample_u16(low, ls, w, h, c, dst, ds, g, p) }
+    }
+    const SAMPLE_TYPE: u32 = BILATERAL_SAMPLE_U16;
     fn random(bits: u32) -> u16 {
         (bits >> 16) as u16
     }
@@ -90,6 +183,35 @@ impl CSample for f32 {
         // SAFETY: forwarded from the caller.
         unsafe { bilateral_filter_f32(src, ss, dst, ds, w, h, c, p) }
     }
+    unsafe fn c_filter_guided(
+        src: *const f32,
+        ss: usize,
+        dst: *mut f32,
+        ds: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_filter_guided_f32(src, ss, dst, ds, w, h, c, g, p) }
+    }
+    unsafe fn c_upsample(
+        low: *const f32,
+        ls: usize,
+        w: usize,
+        h: usize,
+        c: usize,
+        dst: *mut f32,
+        ds: usize,
+        g: *const BilateralGuide,
+        p: *const BilateralParams,
+    ) -> BilateralStatus {
+        // SAFETY: forwarded from the caller.
+        unsafe { bilateral_upsample_f32(low, ls, w, h, c, dst, ds, g, p) }
+    }
+    const SAMPLE_TYPE: u32 = BILATERAL_SAMPLE_F32;
     fn random(bits: u32) -> f32 {
         (bits >> 8) as f32 / (1 << 24) as f32
     }
@@ -227,4 +349,63 @@ pub use rng::Rng;
 pub fn photo(name: &str) -> image::DynamicImage {
     let path = format!("{}/../tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     image::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `img` as a C guide.
+pub fn as_guide<G: CSample>(img: &Image<G>) -> BilateralGuide {
+    BilateralGuide {
+        data: img.data.as_ptr().cast(),
+        stride_bytes: img.stride_bytes(),
+        sample_type: G::SAMPLE_TYPE,
+        width: img.width,
+        height: img.height,
+        channels: img.channels,
+    }
+}
+
+/// The joint filter of `src` under `guide` into `dst` through the C function for `T`.
+pub fn c_filter_guided<T: CSample>(
+    src: &Image<T>,
+    guide: &BilateralGuide,
+    dst: &mut Image<T>,
+    params: &BilateralParams,
+) -> BilateralStatus {
+    // SAFETY: as in `c_filter`; the guide's data is a live Vec the caller holds for the call,
+    // as `as_guide` made it (or NULL, which is checked).
+    unsafe {
+        T::c_filter_guided(
+            src.data.as_ptr(),
+            src.stride_bytes(),
+            dst.data.as_mut_ptr(),
+            dst.stride_bytes(),
+            src.width,
+            src.height,
+            src.channels,
+            guide,
+            params,
+        )
+    }
+}
+
+/// Upsampling of `low` under `guide` into `dst` through the C function for `T`.
+pub fn c_upsample<T: CSample>(
+    low: &Image<T>,
+    guide: &BilateralGuide,
+    dst: &mut Image<T>,
+    params: &BilateralParams,
+) -> BilateralStatus {
+    // SAFETY: as in `c_filter_guided`; `dst` spans the guide's size as the caller made it.
+    unsafe {
+        T::c_upsample(
+            low.data.as_ptr(),
+            low.stride_bytes(),
+            low.width,
+            low.height,
+            low.channels,
+            dst.data.as_mut_ptr(),
+            dst.stride_bytes(),
+            guide,
+            params,
+        )
+    }
 }
