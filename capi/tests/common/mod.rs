@@ -33,6 +33,8 @@ pub trait CSample: Sample {
     ///
     /// # Safety
     /// That function's contract.
+    // The C signature, argument for argument.
+    #[allow(clippy::too_many_arguments)]
     unsafe fn c_filter_guided(
         src: *const Self,
         src_stride_bytes: usize,
@@ -48,6 +50,8 @@ pub trait CSample: Sample {
     ///
     /// # Safety
     /// That function's contract.
+    // The C signature, argument for argument.
+    #[allow(clippy::too_many_arguments)]
     unsafe fn c_upsample(
         low: *const Self,
         low_stride_bytes: usize,
