@@ -12,16 +12,20 @@
 //! give the same bits again and leave the destination's row padding alone. The source is strided
 //! too, its padding filled with values that would show if read (NaN for `f32`).
 //!
+//! A third of the cases filter under a guide ([`bilateral::filter_guided`], against
+//! [`bilateral::oracle::reference_guided`]): an image of the same width and height with its own
+//! sample type, channel count, range and style, the range parameter drawn against the guide's
+//! span.
+//!
 //! Which backends ran is printed once; the target fails if a SIMD backend the CPU's features
 //! promise did not run.
 
 use std::sync::Once;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use bilateral::oracle::{Reference, reference, store_as};
+use bilateral::oracle::{Reference, reference, reference_guided, store_as};
 use bilateral::{
-    Backend, Border, ColorDistance, ImageView, ImageViewMut, Layout, Params, Sample, WeightMode,
-    Window,
+    Backend, Border, ColorDistance, ImageView, ImageViewMut, Layout, Params, WeightMode, Window,
 };
 
 use crate::model::{Bits, Range, SampleType, Spatial};
@@ -89,6 +93,9 @@ pub struct Image {
 pub struct Case {
     /// The image.
     pub image: Image,
+    /// The guide whose samples give the range weights, if any: the image's width and height
+    /// (its padding is the guide's row padding, its bytes unused).
+    pub guide: Option<Image>,
     /// Radius, `0..=6`.
     pub radius: usize,
     /// Spatial parameter, valid.
@@ -154,12 +161,38 @@ impl<'a> Arbitrary<'a> for Case {
         let width = u.int_in_range(1..=MAX_SIDE)?;
         let height = u.int_in_range(1..=MAX_SIDE)?;
         let channels = u.int_in_range(1..=4)?;
-        let (lo, hi) = match ty {
-            SampleType::U8 => int_span(u, 255)?,
-            SampleType::U16 => int_span(u, 65535)?,
-            SampleType::F32 => f32_span(u)?,
+        let (lo, hi) = span_of(u, ty)?;
+        let guide = if u.ratio(1, 3)? {
+            let ty = *u.choose(&[SampleType::U8, SampleType::U16, SampleType::F32])?;
+            let guide_channels = u.int_in_range(1..=4)?;
+            let (lo, hi) = span_of(u, ty)?;
+            let style = *u.choose(&[
+                Style::Noise,
+                Style::Steps {
+                    levels: 3,
+                    block: 5,
+                },
+                Style::Extremes,
+                Style::Gradient,
+            ])?;
+            Some(Image {
+                ty,
+                width,
+                height,
+                channels: guide_channels,
+                lo,
+                hi,
+                style,
+                seed: u64::arbitrary(u)?,
+                bytes: Vec::new(),
+                src_pad: u.int_in_range(0..=3)?,
+                dst_pad: 0,
+            })
+        } else {
+            None
         };
-        let span = hi - lo;
+        // The range parameter is in the units of the samples it weighs.
+        let span = guide.as_ref().map_or(hi - lo, |g| g.hi - g.lo);
 
         let spatial = match u.int_in_range(0..=7)? {
             0..=3 => Spatial::Sigma(log_uniform(u, -10, 13)?), // 0.1 to 20 pixels
@@ -245,7 +278,25 @@ impl<'a> Arbitrary<'a> for Case {
         let n = u.arbitrary_len::<u8>()?.min(4096);
         let bytes = u.bytes(n)?.to_vec();
 
+        let mut guide = guide;
+        // Under the per-channel distance a guide of several filtered channels has as many
+        // as the image.
+        let filtered = |c: usize| {
+            if c.is_multiple_of(2) && !filter_alpha {
+                c - 1
+            } else {
+                c
+            }
+        };
+        if let Some(g) = &mut guide
+            && distance == ColorDistance::PerChannel
+            && filtered(g.channels) > 1
+            && filtered(g.channels) != filtered(channels)
+        {
+            g.channels = channels;
+        }
         let mut case = Case {
+            guide,
             image: Image {
                 ty,
                 width,
@@ -272,7 +323,19 @@ impl<'a> Arbitrary<'a> for Case {
         };
         let per_row = width * case.taps() * channels * iterations as usize;
         case.image.height = height.min((ORACLE_BUDGET / per_row).max(1));
+        if let Some(g) = &mut case.guide {
+            g.height = case.image.height;
+        }
         Ok(case)
+    }
+}
+
+/// The range of `ty`'s samples: see [`int_span`] and [`f32_span`].
+fn span_of(u: &mut Unstructured<'_>, ty: SampleType) -> Result<(f64, f64)> {
+    match ty {
+        SampleType::U8 => int_span(u, 255),
+        SampleType::U16 => int_span(u, 65535),
+        SampleType::F32 => f32_span(u),
     }
 }
 
@@ -394,10 +457,18 @@ impl FuzzSample for f32 {
 
 /// Runs one case: the target's body.
 pub fn run(case: &Case) {
+    fn with_guide<T: FuzzSample>(case: &Case) {
+        match case.guide.as_ref().map(|g| g.ty) {
+            None => check::<T, T>(case),
+            Some(SampleType::U8) => check::<T, u8>(case),
+            Some(SampleType::U16) => check::<T, u16>(case),
+            Some(SampleType::F32) => check::<T, f32>(case),
+        }
+    }
     match case.image.ty {
-        SampleType::U8 => check::<u8>(case),
-        SampleType::U16 => check::<u16>(case),
-        SampleType::F32 => check::<f32>(case),
+        SampleType::U8 => with_guide::<u8>(case),
+        SampleType::U16 => with_guide::<u16>(case),
+        SampleType::F32 => with_guide::<f32>(case),
     }
 }
 
@@ -446,8 +517,9 @@ fn report(ran: &[Backend]) {
     });
 }
 
-fn check<T: FuzzSample>(case: &Case) {
-    let img = &case.image;
+/// `img`'s samples as `T` in a strided buffer whose padding is [`FuzzSample::POISON`], and its
+/// layout.
+fn strided<T: FuzzSample>(img: &Image, pad: usize) -> (Vec<T>, Layout) {
     let (w, h, ch) = (img.width, img.height, img.channels);
     let row = w * ch;
     let values: Vec<T> = img
@@ -455,12 +527,10 @@ fn check<T: FuzzSample>(case: &Case) {
         .into_iter()
         .map(|u| T::from_unit(u, img.lo, img.hi))
         .collect();
-
-    // A strided source whose padding must never be read.
-    let stride = row + img.src_pad;
-    let mut src = vec![T::POISON; h * stride];
+    let stride = row + pad;
+    let mut data = vec![T::POISON; h * stride];
     for y in 0..h {
-        src[y * stride..y * stride + row].copy_from_slice(&values[y * row..(y + 1) * row]);
+        data[y * stride..y * stride + row].copy_from_slice(&values[y * row..(y + 1) * row]);
     }
     let layout = Layout {
         width: w,
@@ -468,7 +538,36 @@ fn check<T: FuzzSample>(case: &Case) {
         stride,
         channels: ch,
     };
+    (data, layout)
+}
+
+/// One case on every backend; `G` is the guide's sample type, when the case has a guide.
+fn check<T: FuzzSample, G: FuzzSample>(case: &Case) {
+    let img = &case.image;
+    let (w, h, ch) = (img.width, img.height, img.channels);
+    let row = w * ch;
+    // A strided source whose padding must never be read.
+    let (src, layout) = strided::<T>(img, img.src_pad);
     let view = ImageView::new(&src, layout).expect("a valid source layout");
+    let guide_data = case.guide.as_ref().map(|g| strided::<G>(g, g.src_pad));
+    let guide = guide_data
+        .as_ref()
+        .map(|(data, layout)| ImageView::new(data, *layout).expect("a valid guide layout"));
+    let filter = |src: ImageView<'_, T>, p: &Params| match guide {
+        Some(g) => bilateral::filter_guided(src, g, p),
+        None => bilateral::filter(src, p),
+    };
+    let filter_into = |src: ImageView<'_, T>, dst: ImageViewMut<'_, T>, p: &Params| match guide {
+        Some(g) => bilateral::filter_guided_into(src, g, dst, p).map(drop),
+        None => bilateral::filter_into(src, dst, p),
+    };
+    let oracle = |src: ImageView<'_, T>, p: &Params| {
+        let exact = match guide {
+            Some(g) => reference_guided(src, g, p),
+            None => reference(src, p),
+        };
+        checked_oracle(exact, case)
+    };
     // Each pass is compared with the oracle on its own input: the first on the source, the
     // second on the backend's own first-pass output. The oracle rounds integers between passes
     // but not f32, and a difference of one step (or one f32 ulp) in the first pass may move
@@ -476,23 +575,22 @@ fn check<T: FuzzSample>(case: &Case) {
     // plus the documented equivalence with repeated calls. The oracle runs at most twice.
     let params = case.params();
     let single = params.clone().iterations(1);
-    let exact = oracle(view, &single, case);
+    let exact = oracle(view, &single);
     let packed = Layout::packed(w, h, ch);
 
     let mut ran = Vec::new();
     for backend in Backend::available() {
         let p = params.clone().backend(backend);
         let p1 = single.clone().backend(backend);
-        let first = bilateral::filter(view, &p1)
+        let first = filter(view, &p1)
             .unwrap_or_else(|e| panic!("{backend}: filter refused a valid case: {e}\n{case:#?}"));
         assert_eq!(first.len(), w * h * ch, "{backend}: output length");
         compare(backend, 1, &first, &exact, case);
         // Every weight mode gives the bits of the backend's own choice.
         for mode in WeightMode::ALL {
-            let other =
-                bilateral::filter(view, &p1.clone().weight_mode(mode)).unwrap_or_else(|e| {
-                    panic!("{backend} {mode}: filter refused a valid case: {e}\n{case:#?}")
-                });
+            let other = filter(view, &p1.clone().weight_mode(mode)).unwrap_or_else(|e| {
+                panic!("{backend} {mode}: filter refused a valid case: {e}\n{case:#?}")
+            });
             if let Some(i) = (0..first.len()).find(|&i| first[i].bits() != other[i].bits()) {
                 panic!(
                     "{backend}: weight mode {mode} differs from the default at sample {i}: {:?} vs {:?}\n{case:#?}",
@@ -504,10 +602,10 @@ fn check<T: FuzzSample>(case: &Case) {
             first
         } else {
             let mid = ImageView::new(&first, packed).expect("a packed layout");
-            let got = bilateral::filter(view, &p).unwrap_or_else(|e| {
+            let got = filter(view, &p).unwrap_or_else(|e| {
                 panic!("{backend}: filter refused a valid case: {e}\n{case:#?}")
             });
-            let again = bilateral::filter(mid, &p1).unwrap_or_else(|e| {
+            let again = filter(mid, &p1).unwrap_or_else(|e| {
                 panic!("{backend}: filter refused its own output: {e}\n{case:#?}")
             });
             if let Some(i) = (0..got.len()).find(|&i| got[i].bits() != again[i].bits()) {
@@ -520,7 +618,7 @@ fn check<T: FuzzSample>(case: &Case) {
             // second passes are their own single passes (checked equal just above), and
             // single passes are what the first-pass check covers.
             if backend == Backend::detect() {
-                compare(backend, 2, &got, &oracle(mid, &single, case), case);
+                compare(backend, 2, &got, &oracle(mid, &single), case);
             }
             got
         };
@@ -535,7 +633,7 @@ fn check<T: FuzzSample>(case: &Case) {
             stride: dstride,
             channels: ch,
         };
-        bilateral::filter_into(
+        filter_into(
             view,
             ImageViewMut::new(&mut dst, dlayout).expect("a valid destination layout"),
             &p.clone().tile_height(case.other_tile_height),
@@ -571,9 +669,8 @@ fn check<T: FuzzSample>(case: &Case) {
 }
 
 /// The oracle's result, which must exist and be finite for a valid case.
-fn oracle<T: Sample>(src: ImageView<'_, T>, params: &Params, case: &Case) -> Reference {
-    let exact = reference(src, params)
-        .unwrap_or_else(|e| panic!("the oracle refused a valid case: {e}\n{case:#?}"));
+fn checked_oracle(exact: Result<Reference, bilateral::Error>, case: &Case) -> Reference {
+    let exact = exact.unwrap_or_else(|e| panic!("the oracle refused a valid case: {e}\n{case:#?}"));
     if let Some(i) = exact.values.iter().position(|v| !v.is_finite()) {
         panic!(
             "the oracle's result is not finite at sample {i}: {}\n{case:#?}",
