@@ -210,8 +210,14 @@ fn checked_out<'py, T: Element, G: Element>(
         )));
     };
     if typed.shape() != shape {
+        // The result has img's shape, except after upsampling.
+        let whose = if shape == img.shape() {
+            "img has"
+        } else {
+            "the result has"
+        };
         return Err(PyValueError::new_err(format!(
-            "out has shape {:?} but the result has shape {shape:?}",
+            "out has shape {:?} but {whose} shape {shape:?}",
             typed.shape(),
         )));
     }
