@@ -534,6 +534,9 @@ impl KeptSums for SumsMut<'_> {
 /// ([`Summand`]: a guide's weights over the image it filters). Types, so that each compiles
 /// to its own loop.
 pub(crate) trait Summed: Copy {
+    /// Whether the sums are of another image's samples, loaded besides the weighed ones.
+    const OTHER: bool;
+
     /// Whether every load for `row`'s taps over `NS` channels stays inside.
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool;
 
@@ -566,6 +569,8 @@ pub(crate) trait Summed: Copy {
 pub(crate) struct Itself;
 
 impl Summed for Itself {
+    const OTHER: bool = false;
+
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
         channels <= row.channels
     }
@@ -602,6 +607,8 @@ pub(crate) struct Summand<'a> {
 }
 
 impl Summed for Summand<'_> {
+    const OTHER: bool = true;
+
     fn covers(&self, row: &RowInput<'_>, channels: usize) -> bool {
         let reach = (channels.max(1) - 1) * self.channel_stride + row.columns;
         let last = self.taps.iter().copied().fold(self.centre, usize::max);
@@ -1021,10 +1028,14 @@ pub(crate) unsafe fn weigh_row<
     // sums, which cover NC channels (contract).
     unsafe {
         let nb = V::splat(row.neg_log2_beta);
+        let mut asked = Asked::new(row);
         for (sweep, taps) in row.taps.chunks(SWEEP).enumerate() {
             let first_tap = sweep * SWEEP;
             let mut x0 = 0;
             while x0 < columns {
+                if sweep == 0 {
+                    asked.ask(row, x0 + V::N * U);
+                }
                 let xs: [usize; U] = each!(U, |u| x0 + u * V::N);
                 let centre: [[V; NC]; U] = each!(U, |u| centre(row, xs[u]));
                 let summed_centre: [[V; NS]; U] = if S::KEEPS {

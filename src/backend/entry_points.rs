@@ -322,6 +322,10 @@ macro_rules! entry_points {
                     weigh_row::<$lanes, NC, NS, L1, S, M, UNROLL_GRAY, STEP, SWEEP>(
                         row, out, sums, summed,
                     )
+                } else if M::OTHER && S::KEEPS && NC + NS > 4 {
+                    // Two images' centres and sums for two vectors spill: one vector at a time
+                    // measured faster (BENCHMARKS.md).
+                    weigh_row::<$lanes, NC, NS, L1, S, M, 1, STEP, SWEEP>(row, out, sums, summed)
                 } else {
                     weigh_row::<$lanes, NC, NS, L1, S, M, UNROLL_COLOUR, STEP, SWEEP>(
                         row, out, sums, summed,

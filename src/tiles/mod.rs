@@ -392,7 +392,7 @@ impl<T: Sample, G: Sample> Pass<T, G> {
         // The rows above the tile whose forward taps reach into it: row y0 - k only needs the
         // taps that go down k rows or more.
         for k in (1..=r).rev() {
-            self.weigh(y0 - k, k, &block.columns, scratch);
+            self.weigh(y0 - k, k, &block.columns, Prefetch::NONE, scratch);
         }
         let ch = self.image.channels.count;
         let samples = block.x0 * ch..(block.x0 + block.columns.width) * ch;
@@ -400,9 +400,21 @@ impl<T: Sample, G: Sample> Pass<T, G> {
             let start = (y - y0) as usize * stride;
             start + samples.start..start + samples.end
         };
+        let guide_samples = self.guide.as_ref().map(|g| {
+            block.x0 * g.channels.count..(block.x0 + block.columns.width) * g.channels.count
+        });
         for y in y0..y1 {
             fill(scratch, y + r)?;
-            self.weigh(y, 0, &block.columns, scratch);
+            // The guide's row the ring takes in next, asked for while this row is weighed (the
+            // image's is asked for while it is filtered).
+            let next_guide = match (guide, &guide_samples) {
+                (Some(guide), Some(samples)) => fold(y + r + 1, g.height, g.border)
+                    .map_or(Prefetch::NONE, |sy| {
+                        Prefetch::new(&guide.row(sy)[samples.clone()])
+                    }),
+                _ => Prefetch::NONE,
+            };
+            self.weigh(y, 0, &block.columns, next_guide, scratch);
             // What this tile reads and writes next, asked for while the row is filtered: the
             // input row the ring takes in, the output row after this one.
             let next = (
@@ -424,7 +436,15 @@ impl<T: Sample, G: Sample> Pass<T, G> {
     /// `[-ahead, weighed - ahead)`; with `min_dy = 0` and [`Weighing::SharedSums`], also the
     /// sums over all of them that the filter of row `y` starts from; with
     /// [`Weighing::Rows`] and `min_dy = 0`, those of every tap, for the columns computed.
-    fn weigh(&self, y: isize, min_dy: isize, columns: &Columns, scratch: &mut Scratch) {
+    /// `next` (the guide's next row) is asked for while the first group is weighed.
+    fn weigh(
+        &self,
+        y: isize,
+        min_dy: isize,
+        columns: &Columns,
+        next: Prefetch<'_>,
+        scratch: &mut Scratch,
+    ) {
         let (taps, ahead, weighed, keeps_sums) = match &self.weighing {
             Weighing::InPlace => return,
             Weighing::Rows { .. } if min_dy > 0 => return,
@@ -470,6 +490,11 @@ impl<T: Sample, G: Sample> Pass<T, G> {
                 self.neg_log2_beta,
                 weighed,
             );
+            let input = if group == 0 {
+                input.prefetching(next, Prefetch::NONE)
+            } else {
+                input
+            };
             let (out, sums) = match &self.weighing {
                 Weighing::Rows { stride } => (
                     WeightRows {
