@@ -142,9 +142,10 @@ fn run<'py, T: Element + Sample, G: Element + Sample>(
         .map(|g| g.try_readonly().map_err(|e| borrow_error("guide", e)))
         .transpose()?;
     let guide = match (&guide_reading, guide_layout) {
-        (Some(r), Some(l)) => {
-            Some(ImageView::new(r.as_slice().map_err(internal)?, l).map_err(value_error)?)
-        }
+        (Some(r), Some(l)) => Some(
+            ImageView::new(r.as_slice().map_err(internal)?, l)
+                .map_err(|e| PyValueError::new_err(format!("guide: {e}")))?,
+        ),
         _ => None,
     };
     // Only plain data crosses into the GIL-free section.

@@ -132,7 +132,7 @@ def test_the_gil_is_released_while_upsampling():
         (lambda: bilateral.filter(np.zeros((4, 5), np.uint8), guide=[1, 2]),
          TypeError, "guide must be a numpy.ndarray"),
         (lambda: bilateral.filter(np.zeros((4, 5), np.uint8), guide=np.zeros((4, 5, 5), np.uint8)),
-         ValueError, "5 channels are not supported"),
+         ValueError, "guide: 5 channels are not supported"),
         (lambda: bilateral.filter(np.zeros((4, 5), np.uint8),
                                   guide=np.full((4, 5), np.nan, np.float32)),
          ValueError, "guide sample at x=0, y=0"),
