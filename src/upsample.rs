@@ -231,7 +231,7 @@ impl Plan {
         low: &ImageView<'_, T>,
         guide: &ImageView<'_, G>,
         out: &mut [T],
-        exponents: &mut Vec<f32>,
+        exponents: &mut Vec<(Option<usize>, f32)>,
     ) {
         let s = self.scale;
         let (ch, gc) = (self.channels, self.guide_channels);
@@ -264,21 +264,22 @@ impl Plan {
                     }
                     let e = e - self.beta * dist;
                     top = top.max(e);
-                    exponents.push(e);
+                    exponents.push((at, e));
                 }
                 // Every weight 0 even relative to the largest (an enormous α, say): the
                 // covering sample, the limit of the average as the weights shrink.
                 if !top.is_finite() {
                     continue;
                 }
+                // The weights once for every channel the group sums.
+                for (_, e) in exponents.iter_mut() {
+                    *e = (*e - top).exp();
+                }
                 for &c in summed {
                     let centre = centre[c].to_f32();
                     let (mut num, mut den) = (0.0f32, 0.0f32);
-                    for (t, &e) in self.taps.iter().zip(exponents.iter()) {
-                        let w = (e - top).exp();
-                        let v = self
-                            .at(i0 + t.dx, j0 + t.dy)
-                            .map_or(constant, |a| self.samples[a * ch + c]);
+                    for &(at, w) in exponents.iter() {
+                        let v = at.map_or(constant, |a| self.samples[a * ch + c]);
                         num += w * (v - centre);
                         den += w;
                     }
