@@ -156,6 +156,45 @@ pub enum Error {
         /// Its value.
         value: f32,
     },
+    /// A sample equals the no-data value under [`NanPolicy::Reject`](crate::NanPolicy): the
+    /// first such in row-major order. The destination may have been partly written.
+    #[error(
+        "sample at x={x}, y={y}, channel {channel} is the no-data value {value} and the NaN policy is reject"
+    )]
+    MissingSample {
+        /// Column of the sample.
+        x: usize,
+        /// Row of the sample.
+        y: usize,
+        /// Channel of the sample.
+        channel: usize,
+        /// Its value.
+        value: f32,
+    },
+    /// Integer samples cannot be NaN, so neither can their no-data value.
+    #[error("a no-data value of NaN for {sample} samples: integers are never NaN")]
+    NanNodata {
+        /// The sample type.
+        sample: &'static str,
+    },
+    /// The no-data value must be a value the samples can hold: an integer of the type's range,
+    /// or a finite `f32`.
+    #[error("the no-data value {value} is not a {sample} sample")]
+    NodataOutOfRange {
+        /// The value asked for.
+        value: f64,
+        /// The sample type.
+        sample: &'static str,
+    },
+    /// A NaN policy's name is `reject`, `skip` or `fill`.
+    #[error("{0:?} is not a NaN policy (reject, skip or fill)")]
+    UnknownNanPolicy(String),
+    /// The skip and fill policies and the no-data value apply to [`filter`](crate::filter),
+    /// not yet to a guided filter or to upsampling.
+    #[error(
+        "the skip and fill NaN policies and no-data values apply to filter only, not with a guide"
+    )]
+    MissingWithGuide,
     /// A `DynamicImage` variant this crate does not filter.
     #[error("colour type {0} is not supported")]
     UnsupportedColorType(String),

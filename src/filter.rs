@@ -2,8 +2,8 @@
 #![forbid(unsafe_code)]
 
 use crate::fast::{FastPass, Ran};
+use crate::missing::Missing;
 use crate::params::Resolved;
-use crate::sample::is_valid_value;
 use crate::tiles::{Pass, Rejected};
 use crate::{
     ColorDistance, Error, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report,
@@ -96,6 +96,7 @@ fn run<T: Sample, G: Sample>(
     let p = match &guide {
         Some(guide) => {
             let mut p = params.resolve::<G>()?;
+            refuse_missing_with_guide(&p)?;
             check_guide(&p, &src, guide)?;
             if p.opencv_joint && G::IS_FLOAT && is_flat(&p, guide) {
                 p.window = Window::Square;
@@ -108,10 +109,16 @@ fn run<T: Sample, G: Sample>(
         passes: Vec::new(),
         samples_per_pass: (width * height * p.filtered_channels(channels)) as u64,
     };
+    let missing = p.missing;
     if p.radius == 0 || p.iterations == 0 {
-        check_samples(&src)?;
+        check_samples_with(&src, p.filtered_channels(channels), &missing)?;
         for y in 0..height {
-            dst.row_mut(y).copy_from_slice(src.row(y));
+            missing.copy_row(
+                dst.row_mut(y),
+                src.row(y),
+                channels,
+                p.filtered_channels(channels),
+            );
         }
         return Ok(report);
     }
@@ -160,8 +167,10 @@ fn run<T: Sample, G: Sample>(
         match method {
             Ok(method) => report.passes.push(method),
             Err(Rejected) => {
-                return Err(check_samples(&src)
-                    .expect_err("a pass rejects only an invalid sample of its input"));
+                return Err(
+                    check_samples_with(&src, p.filtered_channels(channels), &missing)
+                        .expect_err("a pass rejects only an invalid sample of its input"),
+                );
             }
         }
     }
@@ -245,19 +254,56 @@ fn is_flat<G: Sample>(p: &Resolved, guide: &ImageView<'_, G>) -> bool {
     (hi - lo).abs() < f32::EPSILON
 }
 
+/// Where the skip and fill policies and no-data values do not apply yet: with a guide.
+pub(crate) fn refuse_missing_with_guide(p: &Resolved) -> Result<(), Error> {
+    if p.missing.is_set() {
+        return Err(Error::MissingWithGuide);
+    }
+    Ok(())
+}
+
 /// `Err` with the first invalid sample in row-major order, if any.
 pub(crate) fn check_samples<T: Sample>(src: &ImageView<'_, T>) -> Result<(), Error> {
-    if !T::IS_FLOAT {
+    let c = src.layout.channels;
+    check_samples_with(src, c, &Missing::default())
+}
+
+/// `Err` with the first sample in row-major order that `missing` refuses, if any: in the
+/// first `filtered` channels, or in a kept alpha channel after them.
+pub(crate) fn check_samples_with<T: Sample>(
+    src: &ImageView<'_, T>,
+    filtered: usize,
+    missing: &Missing,
+) -> Result<(), Error> {
+    if !T::IS_FLOAT && missing.nodata.is_none() {
         return Ok(());
     }
     let c = src.layout.channels;
     for y in 0..src.layout.height {
-        if let Some(i) = src.row(y).iter().position(|s| !is_valid_value(s.to_f32())) {
-            return Err(Error::InvalidSample {
-                x: i / c,
-                y,
-                channel: i % c,
-                value: src.row(y)[i].to_f32(),
+        let refused = src.row(y).iter().enumerate().position(|(i, s)| {
+            let v = s.to_f32();
+            if i % c < filtered {
+                missing.refuses(v)
+            } else {
+                missing.refuses_alpha(v)
+            }
+        });
+        if let Some(i) = refused {
+            let (x, channel, value) = (i / c, i % c, src.row(y)[i].to_f32());
+            return Err(if missing.is_missing(value) && !value.is_nan() {
+                Error::MissingSample {
+                    x,
+                    y,
+                    channel,
+                    value,
+                }
+            } else {
+                Error::InvalidSample {
+                    x,
+                    y,
+                    channel,
+                    value,
+                }
             });
         }
     }

@@ -78,6 +78,7 @@ mod filter;
 mod images;
 mod kernel;
 mod lanes;
+mod missing;
 mod params;
 mod report;
 mod sample;
@@ -94,6 +95,7 @@ pub use error::Error;
 pub use filter::{filter, filter_guided, filter_guided_into, filter_into, filter_into_with_report};
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
+pub use missing::NanPolicy;
 pub use params::{
     Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, WeightMode, Window,
 };

@@ -3,7 +3,7 @@
 //! its own border indexing (by repeated reflection), its own window, direct `exp`.
 #![forbid(unsafe_code)]
 
-use crate::{Border, ColorDistance, Error, ImageView, Params, Sample, Window};
+use crate::{Border, ColorDistance, Error, ImageView, NanPolicy, Params, Sample, Window};
 
 /// The exact result and, per sample, the range of values its last pass's window held.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,15 +39,56 @@ pub fn within_tolerance<T: Sample>(got: f64, exact: f64, tolerance: f64) -> bool
 
 /// Filters `src` by the definition. Integer samples are rounded between passes, as the
 /// library does; the last pass is returned unrounded.
+///
+/// Under the skip and fill policies (see `NanPolicy`) a missing sample (NaN, or the no-data
+/// value, in any filtered channel of its pixel, the constant border's value included) is
+/// NaN in every filtered channel here: a missing neighbour weighs nothing, a missing centre
+/// gives NaN under skip and under fill the mean of its valid neighbours under `exp(-α·|o|²)`
+/// alone (NaN if there is none). The caller maps NaN results to the type's missing marker.
+/// Between passes a rounded result equal to the no-data value is missing.
 pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Reference, Error> {
     let p = params.resolve::<T>()?;
-    let img = samples(&src).map_err(|(x, y, channel, value)| Error::InvalidSample {
-        x,
-        y,
-        channel,
-        value,
-    })?;
-    passes::<T>(&src.layout(), img, None, &p)
+    let l = src.layout();
+    let filtered = Image::of(&l, &p).filtered(&p);
+    let allowed = p.missing.policy != NanPolicy::Reject;
+    let nodata = p.missing.nodata.map(f64::from);
+    let mut img = Vec::with_capacity(l.width * l.height * l.channels);
+    for y in 0..l.height {
+        for x in 0..l.width {
+            for c in 0..l.channels {
+                let value = src.data[y * l.stride + x * l.channels + c].to_f64();
+                let missing = value.is_nan() || Some(value) == nodata;
+                let huge = value.abs() > 2f64.powi(60);
+                let refused = if c < filtered {
+                    if missing { !allowed } else { huge }
+                } else if allowed {
+                    !value.is_nan() && huge
+                } else {
+                    missing || huge
+                };
+                if refused {
+                    let (channel, value) = (c, value as f32);
+                    return Err(if missing && !value.is_nan() {
+                        Error::MissingSample {
+                            x,
+                            y,
+                            channel,
+                            value,
+                        }
+                    } else {
+                        Error::InvalidSample {
+                            x,
+                            y,
+                            channel,
+                            value,
+                        }
+                    });
+                }
+                img.push(value);
+            }
+        }
+    }
+    passes::<T>(&l, img, None, &p)
 }
 
 /// The joint filter by the definition: the range weights from `guide` (same width and
@@ -81,6 +122,7 @@ pub fn reference_guided<T: Sample, G: Sample>(
         h: g.height as isize,
         ch: g.channels,
         border: p.border,
+        missing: None,
     };
     // Params::opencv_joint: a flat float guide blurs with the square window, as OpenCV does.
     let mut p = p;
@@ -128,6 +170,7 @@ pub fn reference_upsample<T: Sample, G: Sample>(
         h: l.height as isize,
         ch: l.channels,
         border: p.border,
+        missing: None,
     };
     let gc = g.channels;
     let mut means = vec![0.0; l.width * l.height * gc];
@@ -235,13 +278,10 @@ fn passes<T: Sample>(
     guide: Option<(&Image, &[f64])>,
     p: &crate::params::Resolved,
 ) -> Result<Reference, Error> {
-    let image = Image {
-        w: l.width as isize,
-        h: l.height as isize,
-        ch: l.channels,
-        border: p.border,
-    };
+    let image = Image::of(l, p);
     let passes = if p.radius == 0 { 0 } else { p.iterations };
+    let mut img = img;
+    image.mark_missing(&mut img, p);
     let mut result = Reference {
         window_min: img.clone(),
         window_max: img.clone(),
@@ -252,6 +292,7 @@ fn passes<T: Sample>(
             for v in &mut result.values {
                 *v = store_as::<T>(*v);
             }
+            image.mark_missing(&mut result.values, p);
         }
         result = image.pass(&result.values, guide, p);
     }
@@ -263,9 +304,39 @@ struct Image {
     h: isize,
     ch: usize,
     border: Border,
+    /// Whether missing samples are filtered around, and the no-data value.
+    missing: Option<(NanPolicy, Option<f64>)>,
 }
 
 impl Image {
+    /// The image a filter call reads, with its NaN policy unless that is reject.
+    fn of(l: &crate::Layout, p: &crate::params::Resolved) -> Self {
+        let m = p.missing;
+        Image {
+            w: l.width as isize,
+            h: l.height as isize,
+            ch: l.channels,
+            border: p.border,
+            missing: (m.policy != NanPolicy::Reject).then(|| (m.policy, m.nodata.map(f64::from))),
+        }
+    }
+
+    /// Makes NaN every filtered channel of each pixel with one that is NaN or the no-data value.
+    fn mark_missing(&self, img: &mut [f64], p: &crate::params::Resolved) {
+        let Some((_, nodata)) = self.missing else {
+            return;
+        };
+        let filtered = self.filtered(p);
+        for px in img.chunks_mut(self.ch) {
+            if px[..filtered]
+                .iter()
+                .any(|&v| v.is_nan() || Some(v) == nodata)
+            {
+                px[..filtered].fill(f64::NAN);
+            }
+        }
+    }
+
     fn at(&self, img: &[f64], x: isize, y: isize, c: usize) -> f64 {
         match (
             reflect(x, self.w, self.border),
@@ -273,7 +344,10 @@ impl Image {
         ) {
             (Some(x), Some(y)) => img[(y * self.w + x) as usize * self.ch + c],
             _ => match self.border {
-                Border::Constant(v) => f64::from(v),
+                Border::Constant(v) => match self.missing {
+                    Some((_, nodata)) if Some(f64::from(v)) == nodata => f64::NAN,
+                    _ => f64::from(v),
+                },
                 _ => unreachable!("only a constant border leaves the image"),
             },
         }
@@ -314,6 +388,14 @@ impl Image {
         for y in 0..self.h {
             for x in 0..self.w {
                 let base = (y * self.w + x) as usize * self.ch;
+                // Where missing samples are allowed, they are NaN in every filtered channel.
+                let is_missing = |x: isize, y: isize| {
+                    self.missing.is_some() && filtered > 0 && self.at(img, x, y, 0).is_nan()
+                };
+                let centre_missing = is_missing(x, y);
+                if centre_missing && self.missing.is_some_and(|(m, _)| m == NanPolicy::Skip) {
+                    continue;
+                }
                 for (weighed_by, group) in &groups {
                     let mut num = vec![0.0; group.len()];
                     let mut den = 0.0;
@@ -322,7 +404,9 @@ impl Image {
                     for dy in -r..=r {
                         for dx in -r..=r {
                             let d2 = (dx * dx + dy * dy) as f64;
-                            if p.window == Window::Disc && d2 > (r * r) as f64 {
+                            if p.window == Window::Disc && d2 > (r * r) as f64
+                                || is_missing(x + dx, y + dy)
+                            {
                                 continue;
                             }
                             let diff: Vec<f64> = weighed_by
@@ -338,7 +422,8 @@ impl Image {
                                 }
                                 _ => diff.iter().map(|d| d * d).sum::<f64>(),
                             };
-                            let w = (-p.alpha * d2 - p.beta * dist2).exp();
+                            let range = if centre_missing { 0.0 } else { p.beta * dist2 };
+                            let w = (-p.alpha * d2 - range).exp();
                             den += w;
                             for (i, &c) in group.iter().enumerate() {
                                 let q = self.at(img, x + dx, y + dy, c);

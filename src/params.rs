@@ -4,8 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::missing::Missing;
 use crate::sample::is_valid_value;
-use crate::{Backend, Error, Sample};
+use crate::{Backend, Error, NanPolicy, Sample};
 
 /// The largest supported radius: a 129x129 window.
 pub const MAX_RADIUS: usize = 64;
@@ -200,6 +201,8 @@ pub struct Params {
     always_fast: bool,
     /// Set by [`Params::opencv_joint`]: a flat float guide blurs with the square window.
     opencv_joint: bool,
+    nan_policy: NanPolicy,
+    nodata: Option<f64>,
 }
 
 impl Default for Params {
@@ -219,6 +222,8 @@ impl Default for Params {
             tolerance: None,
             always_fast: false,
             opencv_joint: false,
+            nan_policy: NanPolicy::Reject,
+            nodata: None,
         }
     }
 }
@@ -442,6 +447,35 @@ impl Params {
         self
     }
 
+    /// What becomes of missing samples: NaN, or the [`Params::nodata`] value (see
+    /// [`NanPolicy`]). Skip and fill run the exact filter (never the fast mode) and apply to
+    /// [`filter`](crate::filter) and [`filter_into`](crate::filter_into); with a guide they
+    /// are refused ([`Error::MissingWithGuide`]).
+    pub fn nan_policy(mut self, policy: NanPolicy) -> Self {
+        self.nan_policy = policy;
+        self
+    }
+
+    /// A value, in the sample's units, that marks a missing sample as NaN does: for `u8` and
+    /// `u16` an integer of the type's range, for `f32` any finite value (NaN adds nothing).
+    /// Under skip and fill a missing centre's output is the no-data value for integers and
+    /// NaN for `f32`; a valid pixel whose result rounds to the no-data value holds it too, as
+    /// with any no-data convention. Else [`Error::NanNodata`] or [`Error::NodataOutOfRange`].
+    pub fn nodata(mut self, value: f64) -> Self {
+        self.nodata = Some(value);
+        self
+    }
+
+    /// The NaN policy.
+    pub fn get_nan_policy(&self) -> NanPolicy {
+        self.nan_policy
+    }
+
+    /// The no-data value, if one is set.
+    pub fn get_nodata(&self) -> Option<f64> {
+        self.nodata
+    }
+
     /// The tolerance, if the fast mode is allowed.
     pub fn get_tolerance(&self) -> Option<f64> {
         self.tolerance
@@ -565,6 +599,7 @@ impl Params {
         {
             return Err(Error::InvalidTolerance(t));
         }
+        let missing = Missing::new::<T>(self.nan_policy, self.nodata)?;
         let backend = match self.backend {
             Some(b) if !b.is_available() => {
                 return Err(Error::BackendUnavailable {
@@ -594,6 +629,7 @@ impl Params {
             tolerance: self.tolerance,
             always_fast: self.always_fast,
             opencv_joint: self.opencv_joint,
+            missing,
         })
     }
 }
@@ -629,6 +665,8 @@ pub(crate) struct Resolved {
     pub always_fast: bool,
     /// Whether a flat float guide blurs with the square window, as OpenCV's joint filter does.
     pub opencv_joint: bool,
+    /// The NaN policy and the no-data value.
+    pub missing: Missing,
 }
 
 impl Resolved {

@@ -26,6 +26,8 @@ pub enum ExactBecause {
     Faster,
     /// The range weights come from a guide, which the fast mode does not take.
     Guide,
+    /// A NaN policy or a no-data value is set: the fast mode has no missing samples.
+    MissingSamples,
 }
 
 impl fmt::Display for ExactBecause {
@@ -38,6 +40,7 @@ impl fmt::Display for ExactBecause {
             ExactBecause::ToleranceTooSmall => "the tolerance is below what can be certified",
             ExactBecause::Faster => "the exact filter is faster here",
             ExactBecause::Guide => "the fast mode does not take a guide",
+            ExactBecause::MissingSamples => "the fast mode does not take missing samples",
         })
     }
 }

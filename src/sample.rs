@@ -20,6 +20,8 @@ pub trait Sample:
     const FULL_SCALE: f32;
     /// Whether values need checking (NaN, infinities and huge magnitudes).
     const IS_FLOAT: bool;
+    /// The type's name: `u8`, `u16` or `f32`.
+    const NAME: &'static str;
     /// The sample as `f32`, exactly.
     fn to_f32(self) -> f32;
     /// Zero.
@@ -36,6 +38,7 @@ pub trait Sample:
 }
 
 impl Sample for u8 {
+    const NAME: &'static str = "u8";
     const FULL_SCALE: f32 = 255.0;
     const IS_FLOAT: bool = false;
     #[inline(always)]
@@ -50,6 +53,7 @@ impl Sample for u8 {
 }
 
 impl Sample for u16 {
+    const NAME: &'static str = "u16";
     const FULL_SCALE: f32 = 65535.0;
     const IS_FLOAT: bool = false;
     #[inline(always)]
@@ -64,6 +68,7 @@ impl Sample for u16 {
 }
 
 impl Sample for f32 {
+    const NAME: &'static str = "f32";
     const FULL_SCALE: f32 = 1.0;
     const IS_FLOAT: bool = true;
     #[inline(always)]

@@ -62,6 +62,7 @@ pub fn upsample_into<T: Sample, G: Sample>(
     params: &Params,
 ) -> Result<(), Error> {
     let p = params.resolve::<G>()?;
+    crate::filter::refuse_missing_with_guide(&p)?;
     let (l, g, d) = (low.layout, guide.layout, dst.layout);
     let scale = scale(&l, &g)?;
     if (d.width, d.height, d.channels) != (g.width, g.height, l.channels) {

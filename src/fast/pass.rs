@@ -66,6 +66,9 @@ impl<T: Sample> FastPass<T> {
         channels: usize,
     ) -> Result<Self, ExactBecause> {
         let tolerance = p.tolerance.ok_or(ExactBecause::NoTolerance)?;
+        if p.missing.is_set() {
+            return Err(ExactBecause::MissingSamples);
+        }
         if p.window != Window::Square {
             return Err(ExactBecause::Window);
         }

@@ -39,8 +39,8 @@ use crate::border::fold;
 use crate::kernel::{
     FromSums, LANE_MULTIPLE, Prefetch, RowInput, Shared, Summand, Sums, SumsMut, TapAt, WeightRows,
 };
+use crate::missing::{FillTap, MISSING, Missing};
 use crate::params::Resolved;
-use crate::sample::is_valid_value;
 use crate::weights::neg_log2_beta;
 use crate::{Border, ColorDistance, ImageView, ImageViewMut, Sample, WeightMode};
 use layout::{ALIGN, Blocks, Channels, Columns, RowRing, Taps, WeightRing};
@@ -94,9 +94,11 @@ impl<S: Sample> Input<S> {
     /// Converts row `yy` of `src` (any integer: the border folds it) into its slot of `ring`
     /// for block `block` at image column `x0`, by the pass's border rule; [`Rejected`] if a
     /// sample is not valid.
+    /// With `missing`, its missing pixels are marked as they enter (see [`crate::missing`]).
     fn fill(
         &self,
         pass: &Geometry,
+        missing: Option<&Missing>,
         ring: &mut [f32],
         src: &ImageView<'_, S>,
         yy: isize,
@@ -104,25 +106,29 @@ impl<S: Sample> Input<S> {
     ) -> Result<(), Rejected> {
         let start = self.ring.slot(yy);
         let slot = &mut ring[start..start + self.ring.slot_len()];
+        let padded = self.ring.padded;
+        let marked = |slot: &mut [f32], valid: bool| match missing {
+            Some(m) => m.mark(slot, padded).map_err(|()| Rejected),
+            None if valid => Ok(()),
+            None => Err(Rejected),
+        };
         let constant = pass.constant();
         let Some(sy) = fold(yy, pass.height, pass.border) else {
             slot.fill(constant);
-            return Ok(());
+            return marked(slot, true);
         };
         let row = src.row(sy);
-        let (ch, padded) = (self.channels.count, self.ring.padded);
+        let ch = self.channels.count;
         let (origin, inside) = self.ring.image_columns(x0, pass.width);
         let image = |j: usize| (origin + j as isize) as usize * ch;
         let from = &row[image(inside.start)..image(inside.end)];
-        if !self.kernels.deinterleave(slot, padded, inside.start, from) {
-            return Err(Rejected);
-        }
+        let valid = self.kernels.deinterleave(slot, padded, inside.start, from);
         for &(j, x) in &pass.edges[block] {
             for (c, plane) in slot.chunks_exact_mut(padded).enumerate() {
                 plane[j] = x.map_or(constant, |x| row[x * ch + c].to_f32());
             }
         }
-        Ok(())
+        marked(slot, valid)
     }
 }
 
@@ -136,6 +142,8 @@ struct Geometry {
     /// reads by the border rule (`None`: the constant border's value). Both images' rings
     /// have the same columns.
     edges: Vec<Vec<(usize, Option<usize>)>>,
+    /// The image's NaN policy and no-data value, where either is set.
+    missing: Option<Missing>,
 }
 
 impl Geometry {
@@ -316,6 +324,7 @@ impl<T: Sample, G: Sample> Pass<T, G> {
                 border: p.border,
                 blocks,
                 edges,
+                missing: Some(p.missing).filter(Missing::is_set),
             },
             radius: r,
             image: Input {
@@ -379,10 +388,11 @@ impl<T: Sample, G: Sample> Pass<T, G> {
         let r = self.radius as isize;
         let (y0, y1) = (rows.start as isize, rows.end as isize);
         let fill = |scratch: &mut Scratch, yy: isize| -> Result<(), Rejected> {
+            let missing = g.missing.as_ref();
             self.image
-                .fill(g, &mut scratch.ring, src, yy, (b, block.x0))?;
+                .fill(g, missing, &mut scratch.ring, src, yy, (b, block.x0))?;
             if let (Some(input), Some(guide)) = (&self.guide, guide) {
-                input.fill(g, &mut scratch.guide, guide, yy, (b, block.x0))?;
+                input.fill(g, None, &mut scratch.guide, guide, yy, (b, block.x0))?;
             }
             Ok(())
         };
@@ -426,7 +436,7 @@ impl<T: Sample, G: Sample> Pass<T, G> {
             );
             self.filter(y, next, &block.columns, scratch);
             let src_row = &src.row(y as usize)[samples.clone()];
-            self.store(&mut out[out_row(y)], src_row, &block.columns, &scratch.out)?;
+            self.store(&mut out[out_row(y)], src_row, y, &block.columns, scratch)?;
         }
         Ok(())
     }
@@ -618,30 +628,52 @@ impl<T: Sample, G: Sample> Pass<T, G> {
         }
     }
 
-    /// Writes one row of results: each source sample moved by its mean difference, and a kept
-    /// alpha channel copied. [`Rejected`] if a kept alpha sample is not valid: the filtered
+    /// Writes row `y` of results: each source sample moved by its mean difference, and a kept
+    /// alpha channel copied; under skip and fill, the missing centres patched (see
+    /// [`Missing::patch`]). [`Rejected`] if a kept alpha sample is not valid: the filtered
     /// channels were checked as they entered the ring, the alpha channel never enters it.
     fn store(
         &self,
         dst: &mut [T],
         src: &[T],
+        y: isize,
         columns: &Columns,
-        out: &[f32],
+        scratch: &mut Scratch,
     ) -> Result<(), Rejected> {
         let channels = &self.image.channels;
         let ch = channels.count;
-        if T::IS_FLOAT
+        let missing = self.geometry.missing.unwrap_or_default();
+        if (T::IS_FLOAT || missing.nodata.is_some())
             && channels.filtered < ch
-            && !src
+            && src
                 .chunks_exact(ch)
-                .all(|px| is_valid_value(px[ch - 1].to_f32()))
+                .any(|px| missing.refuses_alpha(px[ch - 1].to_f32()))
         {
             return Err(Rejected);
         }
-        let planes = &out[..channels.filtered * columns.computed];
+        let planes = &scratch.out[..channels.filtered * columns.computed];
         self.image
             .kernels
             .interleave(dst, src, planes, columns.computed);
+        let ring = &self.image.ring;
+        let centre = ring.at(y, 0, 0);
+        let row = &scratch.ring[centre..centre + columns.width];
+        if missing.is_allowed() && row.contains(&MISSING) {
+            scratch.fill_taps.clear();
+            scratch
+                .fill_taps
+                .extend(self.taps.all.iter().map(|t| FillTap {
+                    offset: ring.at(y + t.dy, 0, t.dx) as isize - centre as isize,
+                    weight: f64::from(t.log2_spatial).exp2(),
+                }));
+            missing.patch(
+                dst,
+                (ch, channels.filtered),
+                &scratch.ring,
+                (centre, ring.padded),
+                &scratch.fill_taps,
+            );
+        }
         Ok(())
     }
 }
@@ -725,6 +757,8 @@ struct Scratch {
     /// The sums over the forward taps of the row being filtered, per group, empty unless they
     /// are kept.
     sums: Aligned,
+    /// The taps as the fill of a missing centre of the current row reads them.
+    fill_taps: Vec<FillTap>,
 }
 
 impl Scratch {
@@ -754,6 +788,7 @@ impl Scratch {
             summed_at: Vec::with_capacity(pass.taps.forward),
             weights: Aligned::zeroed(weights),
             sums: Aligned::zeroed(sums),
+            fill_taps: Vec::new(),
         }
     }
 }
