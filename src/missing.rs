@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::sample::is_valid_value;
-use crate::{Error, Sample};
+use crate::{Error, MAX_SAMPLE_MAGNITUDE, Sample};
 
 /// What becomes of missing samples (NaN, or the no-data value: see
 /// [`Params::nodata`](crate::Params::nodata)). A pixel is missing when any of its filtered
@@ -184,28 +184,42 @@ impl Missing {
         })
     }
 
-    /// Marks the missing pixels of a ring slot of `planes` planes `padded` apart: every plane
-    /// of a missing pixel becomes [`MISSING`]. `Err` if a sample is refused.
+    /// Marks the missing pixels of a ring slot of planes `padded` apart: every plane of a
+    /// missing pixel becomes [`MISSING`]. `Err` if a sample is refused. Each loop is a plain
+    /// pass over one plane, so that it vectorises; a slot with nothing missing or refused (one
+    /// branch-free scan) is left as it is.
     pub(crate) fn mark(&self, slot: &mut [f32], padded: usize) -> Result<(), ()> {
+        // NaN equals nothing: without a no-data value only the first test can hold.
+        let nodata = self.nodata.unwrap_or(f32::NAN);
+        let unusual = |v: f32| !(v.abs() <= MAX_SAMPLE_MAGNITUDE) | (v == nodata);
+        if !slot.iter().fold(false, |any, &v| any | unusual(v)) {
+            return Ok(());
+        }
+        let refused = slot.iter().fold(false, |any, &v| any | self.refuses(v));
+        if refused {
+            return Err(());
+        }
         let (first, rest) = slot.split_at_mut(padded);
-        let planes = rest.len() / padded;
-        let mut refused = false;
-        for j in 0..padded {
-            let mut missing = self.is_missing(first[j]);
-            refused |= self.refuses(first[j]);
-            for c in 0..planes {
-                let v = rest[c * padded + j];
-                missing |= self.is_missing(v);
-                refused |= self.refuses(v);
+        for v in first.iter_mut() {
+            if self.is_missing(*v) {
+                *v = MISSING;
             }
-            if missing {
-                first[j] = MISSING;
-                for c in 0..planes {
-                    rest[c * padded + j] = MISSING;
+        }
+        for plane in rest.chunks_exact(padded) {
+            for (m, &v) in first.iter_mut().zip(plane) {
+                if self.is_missing(v) {
+                    *m = MISSING;
                 }
             }
         }
-        if refused { Err(()) } else { Ok(()) }
+        for plane in rest.chunks_exact_mut(padded) {
+            for (v, &m) in plane.iter_mut().zip(first.iter()) {
+                if m == MISSING {
+                    *v = MISSING;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Replaces the results at the missing centres of one row: `dst` holds `columns` pixels of

@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use bilateral::{Backend, Border, ColorDistance, Params, Window};
+use bilateral::{Backend, Border, ColorDistance, NanPolicy, Params, Window};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::raster::SampleType;
@@ -129,6 +129,18 @@ pub struct FilterArgs {
     #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub tolerance: Option<f64>,
 
+    /// What becomes of missing samples (NaN, or the --nodata value): reject them with an
+    /// error, skip them (a missing neighbour weighs nothing, a missing pixel stays missing:
+    /// NaN for f32, the no-data value for integers), or fill them (a missing pixel takes the
+    /// mean of its valid neighbours under the spatial weights alone) [default: reject]
+    #[arg(long, value_name = "POLICY", value_parser = parse_nan_policy)]
+    pub nan: Option<NanPolicy>,
+
+    /// A sample value that marks a missing sample as NaN does, in the sample's units: for u8
+    /// and u16 an integer of their range, for f32 any finite value
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub nodata: Option<f64>,
+
     /// Apply the filter N times, each on the previous result (0 copies) [default: 1]
     #[arg(long, value_name = "N")]
     pub iterations: Option<u32>,
@@ -198,6 +210,10 @@ pub enum BackendArg {
     Auto,
     /// Exactly this one; an error if the CPU lacks it.
     Fixed(Backend),
+}
+
+fn parse_nan_policy(s: &str) -> Result<NanPolicy, String> {
+    s.parse().map_err(|e: bilateral::Error| e.to_string())
 }
 
 fn backend_names() -> String {
@@ -404,6 +420,13 @@ fn parse_size(s: &str) -> Result<Size, String> {
     Ok(Size { width, height })
 }
 
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a share between 0 and 1")),
+    }
+}
+
 /// `bench`.
 #[derive(Debug, Args)]
 pub struct BenchCommand {
@@ -454,6 +477,11 @@ pub struct BenchCommand {
     /// One JSON object per line and case instead of a table
     #[arg(long, help_heading = "Bench options")]
     pub json: bool,
+
+    /// Make this share of the frame's pixels missing, scattered evenly: NaN in f32 frames, the
+    /// --nodata value in integer ones (for timing --nan skip and fill)
+    #[arg(long, value_name = "P", value_parser = parse_share, help_heading = "Bench options")]
+    pub holes: Option<f64>,
 }
 
 impl FilterArgs {
@@ -513,6 +541,12 @@ impl FilterArgs {
         }
         if let Some(t) = self.tolerance {
             p = p.tolerance(t);
+        }
+        if let Some(n) = self.nan {
+            p = p.nan_policy(n);
+        }
+        if let Some(v) = self.nodata {
+            p = p.nodata(v);
         }
         Ok(p.filter_alpha(self.filter_alpha))
     }

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use bilateral::{
-    Backend, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report, Sample,
+    Backend, ExactBecause, ImageView, ImageViewMut, Layout, Method, NanPolicy, Params, Report,
+    Sample,
 };
 use image::RgbImage;
 use image::imageops::{self, FilterType};
@@ -73,6 +74,17 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
                 params.get_iterations(),
                 cmd.runs,
             )?;
+            if params.get_nan_policy() != NanPolicy::Reject || cmd.holes.is_some() {
+                writeln!(
+                    out,
+                    "NaN policy {}, no-data value {}, {:.1}% of pixels missing",
+                    params.get_nan_policy(),
+                    params
+                        .get_nodata()
+                        .map_or_else(|| "none".to_string(), |v| v.to_string()),
+                    100.0 * cmd.holes.unwrap_or(0.0),
+                )?;
+            }
             writeln!(
                 out,
                 "{:<9} {:<9} {:>7} {:>11} {:>11} {:>10}  method",
@@ -80,7 +92,11 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
             )?;
         }
         for &format in &formats {
-            let frame = frame(&rgb, format);
+            let mut frame = frame(&rgb, format);
+            if let Some(share) = cmd.holes {
+                punch_holes(&mut frame, share, params.get_nodata())
+                    .with_context(|| format!("--holes on {}", format.name()))?;
+            }
             for &backend in &backends {
                 let p = params.clone().backend(backend);
                 for pool in &pools {
@@ -93,6 +109,7 @@ pub fn run(cmd: &BenchCommand) -> Result<u8, Usage> {
                         backend,
                         threads: pool.current_num_threads(),
                         runs: cmd.runs,
+                        holes: cmd.holes,
                         times,
                         report,
                     };
@@ -213,6 +230,33 @@ fn frame(rgb: &RgbImage, format: BenchFormat) -> Image {
     .convert(t)
 }
 
+/// Makes `share` of the frame's pixels missing, the same ones on every run and format (a
+/// hash of the pixel's index below `share`): NaN in the first channel of an f32 frame, the
+/// no-data value in an integer one.
+fn punch_holes(frame: &mut Image, share: f64, nodata: Option<f64>) -> Result<()> {
+    let ch = frame.channels;
+    let missing = |i: usize| {
+        let mut z = (i as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 > 1.0 - share
+    };
+    fn punch<T: Copy>(v: &mut [T], ch: usize, value: T, missing: impl Fn(usize) -> bool) {
+        for (i, px) in v.chunks_exact_mut(ch).enumerate() {
+            if missing(i) {
+                px[0] = value;
+            }
+        }
+    }
+    let int = |v: Option<f64>| v.context("integer frames need --nodata for their holes");
+    match &mut frame.samples {
+        Samples::U8(v) => punch(v, ch, int(nodata)? as u8, missing),
+        Samples::U16(v) => punch(v, ch, int(nodata)? as u16, missing),
+        Samples::F32(v) => punch(v, ch, nodata.map_or(f32::NAN, |v| v as f32), missing),
+    }
+    Ok(())
+}
+
 /// Seconds of each timed run, after one warm-up, filtering into a buffer allocated once, and
 /// what the last run did.
 fn time(
@@ -265,6 +309,7 @@ struct Case<'a> {
     backend: Backend,
     threads: usize,
     runs: u32,
+    holes: Option<f64>,
     times: Vec<f64>,
     report: Report,
 }
@@ -335,6 +380,9 @@ impl Case<'_> {
             "min_s": self.min(),
             "mpix_s": self.mpix_s(),
             "tolerance": p.get_tolerance(),
+            "nan": p.get_nan_policy().to_string(),
+            "nodata": p.get_nodata(),
+            "holes": self.holes,
             "mode": if self.report.used_fast_mode() { "fast" } else { "exact" },
             "method": self.method(),
             "terms": match self.report.passes.first() {

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use bilateral::{Backend, Border, ColorDistance, Params, Window};
+use bilateral::{Backend, Border, ColorDistance, NanPolicy, Params, Window};
 use bilateral_cli::formats::{self, EncodeOptions, Format};
 use bilateral_cli::{Image, SampleType, Samples};
 
@@ -1089,4 +1089,65 @@ fn upsample_gives_the_librarys_result_and_refuses_bad_guides() {
         OsStr::new("0.5"),
     ]);
     assert_status(&run, 2);
+}
+
+/// `--nan` and `--nodata` reach the library: the binary writes what it computes, NaN holes
+/// are refused without a policy, and bad values are usage errors naming them.
+#[test]
+fn missing_samples_follow_the_nan_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name);
+    let mut img = picture(SampleType::F32, 1, 40, 30);
+    if let Samples::F32(v) = &mut img.samples {
+        for i in (0..v.len()).step_by(17) {
+            v[i] = f32::NAN;
+        }
+    }
+    write_image(&at("holes.npy"), &img);
+    let refused = filter([at("holes.npy"), at("refused.npy")]);
+    assert_status(&refused, 1);
+    assert!(stderr(&refused).contains("NaN"), "{}", stderr(&refused));
+    assert!(!at("refused.npy").exists());
+    for policy in [NanPolicy::Skip, NanPolicy::Fill] {
+        let out = at(&format!("{policy}.npy"));
+        let run = filter([
+            at("holes.npy").into_os_string(),
+            out.clone().into_os_string(),
+            "--nan".into(),
+            policy.to_string().into(),
+        ]);
+        assert_status(&run, 0);
+        let params = Params::new().nan_policy(policy);
+        assert_eq!(
+            fs::read(&out).unwrap(),
+            expected_bytes(&img, &params, SampleType::F32, Format::Npy)
+        );
+        let Samples::F32(got) = read_image(&out).samples else {
+            panic!("f32 out")
+        };
+        let nans = got.iter().filter(|v| v.is_nan()).count();
+        assert_eq!(nans == 0, policy == NanPolicy::Fill, "{policy}: {nans} NaN");
+    }
+    // An integer raster with a no-data value.
+    let gray = picture(SampleType::U8, 1, 40, 30);
+    write_image(&at("gray.png"), &gray);
+    let run = filter([
+        at("gray.png").into_os_string(),
+        at("nodata.png").into_os_string(),
+        "--nan".into(),
+        "skip".into(),
+        "--nodata".into(),
+        "300".into(),
+    ]);
+    assert_status(&run, 2);
+    assert!(stderr(&run).contains("300"), "{}", stderr(&run));
+    assert!(!at("nodata.png").exists());
+    let run = filter([
+        at("gray.png").into_os_string(),
+        at("nodata.png").into_os_string(),
+        "--nan".into(),
+        "discard".into(),
+    ]);
+    assert_status(&run, 2);
+    assert!(stderr(&run).contains("discard"), "{}", stderr(&run));
 }
