@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::sample::is_valid_value;
-use crate::{Error, MAX_SAMPLE_MAGNITUDE, Sample};
+use crate::{Error, Sample};
 
 /// What becomes of missing samples (NaN, or the no-data value: see
 /// [`Params::nodata`](crate::Params::nodata)). A pixel is missing when any of its filtered
@@ -191,7 +191,7 @@ impl Missing {
     pub(crate) fn mark(&self, slot: &mut [f32], padded: usize) -> Result<(), ()> {
         // NaN equals nothing: without a no-data value only the first test can hold.
         let nodata = self.nodata.unwrap_or(f32::NAN);
-        let unusual = |v: f32| !(v.abs() <= MAX_SAMPLE_MAGNITUDE) | (v == nodata);
+        let unusual = |v: f32| !is_valid_value(v) | (v == nodata);
         if !slot.iter().fold(false, |any, &v| any | unusual(v)) {
             return Ok(());
         }
