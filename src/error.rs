@@ -195,6 +195,17 @@ pub enum Error {
         "the skip and fill NaN policies and no-data values apply to filter only, not with a guide"
     )]
     MissingWithGuide,
+    /// The observer of [`filter_into_with_progress`](crate::filter_into_with_progress) asked
+    /// the call to stop after `rows_done` of `rows` rows (of every pass). `dst` is partly
+    /// written: some rows hold the last pass's results, the others what they held before or,
+    /// with several iterations, an earlier pass's. Discard it.
+    #[error("stopped after {rows_done} of {rows} rows: the output is partly written")]
+    Stopped {
+        /// Rows done when the call stopped.
+        rows_done: u64,
+        /// Rows of every pass.
+        rows: u64,
+    },
     /// A `DynamicImage` variant this crate does not filter.
     #[error("colour type {0} is not supported")]
     UnsupportedColorType(String),

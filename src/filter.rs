@@ -4,7 +4,8 @@
 use crate::fast::{FastPass, Ran};
 use crate::missing::Missing;
 use crate::params::Resolved;
-use crate::tiles::{Pass, Rejected};
+use crate::progress::{Progress, Watch};
+use crate::tiles::{Halt, Pass};
 use crate::{
     ColorDistance, Error, ExactBecause, ImageView, ImageViewMut, Layout, Method, Params, Report,
     Sample, Window,
@@ -35,7 +36,37 @@ pub fn filter_into_with_report<T: Sample>(
     dst: ImageViewMut<'_, T>,
     params: &Params,
 ) -> Result<Report, Error> {
-    run::<T, T>(src, None, dst, params)
+    run::<T, T>(src, None, dst, params, None)
+}
+
+/// As [`filter_into_with_report`], telling `observer` how many rows are done after each tile
+/// of rows, from the worker threads (see [`Progress`]); where it answers [`Flow::Stop`](crate::Flow)
+/// the call stops once the tiles under way are done and returns [`Error::Stopped`], with `dst`
+/// partly written. The output is the same bytes as without an observer.
+///
+/// ```
+/// use bilateral::{Flow, ImageView, ImageViewMut, Layout, Params, Error};
+/// let (w, h) = (64, 48);
+/// let img = vec![100u8; w * h];
+/// let mut out = vec![0u8; w * h];
+/// let layout = Layout::packed(w, h, 1);
+/// let stop_at_once = |_done: u64, _total: u64| Flow::Stop;
+/// let got = bilateral::filter_into_with_progress(
+///     ImageView::new(&img, layout)?,
+///     ImageViewMut::new(&mut out, layout)?,
+///     &Params::new().tile_height(8),
+///     &stop_at_once,
+/// );
+/// assert!(matches!(got, Err(Error::Stopped { rows: 48, .. })));
+/// # Ok::<(), bilateral::Error>(())
+/// ```
+pub fn filter_into_with_progress<T: Sample>(
+    src: ImageView<'_, T>,
+    dst: ImageViewMut<'_, T>,
+    params: &Params,
+    observer: &dyn Progress,
+) -> Result<Report, Error> {
+    run::<T, T>(src, None, dst, params, Some(observer))
 }
 
 /// The joint (cross) bilateral filter: `src` smoothed with range weights taken from `guide`,
@@ -63,7 +94,7 @@ pub fn filter_guided_into<T: Sample, G: Sample>(
     dst: ImageViewMut<'_, T>,
     params: &Params,
 ) -> Result<Report, Error> {
-    run(src, Some(guide), dst, params)
+    run(src, Some(guide), dst, params, None)
 }
 
 /// [`filter_guided_into`] into a new, tightly packed buffer of the image's geometry.
@@ -85,6 +116,7 @@ fn run<T: Sample, G: Sample>(
     guide: Option<ImageView<'_, G>>,
     mut dst: ImageViewMut<'_, T>,
     params: &Params,
+    observer: Option<&dyn Progress>,
 ) -> Result<Report, Error> {
     dst.check_matches(&src)?;
     let Layout {
@@ -122,6 +154,8 @@ fn run<T: Sample, G: Sample>(
         }
         return Ok(report);
     }
+    let watch = observer.map(|o| Watch::new(o, height as u64 * u64::from(p.iterations)));
+    let watch = watch.as_ref();
     let fast = match &guide {
         Some(_) if p.tolerance.is_some() => Err(ExactBecause::Guide),
         _ => FastPass::new(&p, width, height, channels),
@@ -129,7 +163,7 @@ fn run<T: Sample, G: Sample>(
     let mut exact = None;
     let mut pass = |from: &ImageView<'_, T>, to: &mut ImageViewMut<'_, T>| {
         let because = match &fast {
-            Ok(fast) => match fast.run(from, to)? {
+            Ok(fast) => match fast.run(from, to, watch)? {
                 Ran::Fast { terms, recomputed } => {
                     return Ok(Method::Fast { terms, recomputed });
                 }
@@ -142,7 +176,7 @@ fn run<T: Sample, G: Sample>(
                 Some(g) => Pass::<T, G>::guided(&p, width, height, channels, g.layout.channels),
                 None => Pass::<T, G>::unguided(&p, width, height, channels),
             })
-            .run(from, guide.as_ref(), to)?;
+            .run(from, guide.as_ref(), to, watch)?;
         Ok(Method::Exact(because))
     };
     let n = p.iterations;
@@ -166,7 +200,14 @@ fn run<T: Sample, G: Sample>(
         };
         match method {
             Ok(method) => report.passes.push(method),
-            Err(Rejected) => {
+            Err(Halt::Stopped) => {
+                let watch = watch.expect("only an observer stops a pass");
+                return Err(Error::Stopped {
+                    rows_done: watch.done(),
+                    rows: watch.total(),
+                });
+            }
+            Err(Halt::Rejected) => {
                 return Err(
                     check_samples_with(&src, p.filtered_channels(channels), &missing)
                         .expect_err("a pass rejects only an invalid sample of its input"),

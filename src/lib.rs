@@ -80,6 +80,7 @@ mod kernel;
 mod lanes;
 mod missing;
 mod params;
+mod progress;
 mod report;
 mod sample;
 mod tiles;
@@ -92,10 +93,14 @@ pub mod oracle;
 
 pub use backend::Backend;
 pub use error::Error;
-pub use filter::{filter, filter_guided, filter_guided_into, filter_into, filter_into_with_report};
+pub use filter::{
+    filter, filter_guided, filter_guided_into, filter_into, filter_into_with_progress,
+    filter_into_with_report,
+};
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
 pub use missing::NanPolicy;
+pub use progress::{Flow, Progress};
 pub use params::{
     Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, WeightMode, Window,
 };

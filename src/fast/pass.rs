@@ -11,7 +11,8 @@ use crate::border::fold;
 use crate::kernel::LANE_MULTIPLE;
 use crate::params::Resolved;
 use crate::sample::is_valid_value;
-use crate::tiles::Rejected;
+use crate::progress::Watch;
+use crate::tiles::{Halt, Rejected};
 use crate::weights::{self, EXP2_MAX_REL_ERROR, neg_log2_beta};
 use crate::{Border, ColorDistance, ExactBecause, ImageView, ImageViewMut, Sample, Window};
 
@@ -116,13 +117,15 @@ impl<T: Sample> FastPass<T> {
         })
     }
 
-    /// Filters `src` into `dst` (same geometry) by the series, or declines. On [`Rejected`]
-    /// `dst` is untouched.
+    /// Filters `src` into `dst` (same geometry) by the series, or declines, telling `watch`
+    /// of each tile done. On [`Halt::Rejected`] `dst` is untouched, on [`Halt::Stopped`]
+    /// partly written.
     pub(crate) fn run(
         &self,
         src: &ImageView<'_, T>,
         dst: &mut ImageViewMut<'_, T>,
-    ) -> Result<Ran, Rejected> {
+        watch: Option<&Watch<'_>>,
+    ) -> Result<Ran, Halt> {
         let affordable = if self.always_fast {
             MAX_TERMS
         } else {
@@ -165,10 +168,10 @@ impl<T: Sample> FastPass<T> {
                             out,
                         );
                     }
-                    recomputed
+                    Watch::tick(watch, y1 - y0).map(|()| recomputed)
                 },
             )
-            .sum();
+            .try_reduce(|| 0, |a, b| Ok(a + b))?;
         Ok(Ran::Fast {
             terms: plan.terms.len(),
             recomputed,

@@ -41,6 +41,7 @@ use crate::kernel::{
 };
 use crate::missing::{FillTap, MISSING, Missing};
 use crate::params::Resolved;
+use crate::progress::{Stopped, Watch};
 use crate::weights::neg_log2_beta;
 use crate::{Border, ColorDistance, ImageView, ImageViewMut, Sample, WeightMode};
 use layout::{ALIGN, Blocks, Channels, Columns, RowRing, Taps, WeightRing};
@@ -50,6 +51,25 @@ use layout::{ALIGN, Blocks, Channels, Columns, RowRing, Taps, WeightRing};
 /// order by scanning for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rejected;
+
+/// Why a pass ended early: an invalid sample, or its observer asked it to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Halt {
+    Rejected,
+    Stopped,
+}
+
+impl From<Rejected> for Halt {
+    fn from(_: Rejected) -> Self {
+        Halt::Rejected
+    }
+}
+
+impl From<Stopped> for Halt {
+    fn from(_: Stopped) -> Self {
+        Halt::Stopped
+    }
+}
 
 /// How a pass gets its weights, with the ring of weights the shared modes keep.
 #[derive(Debug, Clone)]
@@ -342,13 +362,15 @@ impl<T: Sample, G: Sample> Pass<T, G> {
     }
 
     /// Runs the pass from `src` into `dst` (same geometry), with the range weights from
-    /// `guide` if the pass was made for one. On [`Rejected`] `dst` is partly written.
+    /// `guide` if the pass was made for one, telling `watch` of each tile done. On a [`Halt`]
+    /// `dst` is partly written.
     pub(crate) fn run(
         &self,
         src: &ImageView<'_, T>,
         guide: Option<&ImageView<'_, G>>,
         dst: &mut ImageViewMut<'_, T>,
-    ) -> Result<(), Rejected> {
+        watch: Option<&Watch<'_>>,
+    ) -> Result<(), Halt> {
         assert_eq!(
             guide.is_some(),
             self.guide.is_some(),
@@ -366,8 +388,10 @@ impl<T: Sample, G: Sample> Pass<T, G> {
                 |scratch, (tile, out)| {
                     let y0 = tile * rows_per_chunk;
                     let y1 = (y0 + rows_per_chunk).min(g.height);
-                    (0..g.blocks.count())
-                        .try_for_each(|b| self.tile((src, guide), y0..y1, b, out, stride, scratch))
+                    (0..g.blocks.count()).try_for_each(|b| {
+                        self.tile((src, guide), y0..y1, b, out, stride, scratch)
+                    })?;
+                    Ok(Watch::tick(watch, y1 - y0)?)
                 },
             )
     }
