@@ -100,10 +100,10 @@ pub use filter::{
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};
 pub use missing::NanPolicy;
-pub use progress::{Flow, Progress};
 pub use params::{
     Border, ColorDistance, DEFAULT_TILE_HEIGHT, MAX_RADIUS, Params, WeightMode, Window,
 };
+pub use progress::{Flow, Progress};
 pub use report::{ExactBecause, Method, Report};
 pub use sample::{MAX_SAMPLE_MAGNITUDE, Sample};
 pub use upsample::{upsample, upsample_into};

@@ -4,18 +4,19 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use bilateral::Params;
-use indicatif::{ProgressBar, ProgressStyle};
+use bilateral::{Flow, Params, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::args::{BackendArg, FilterCommand};
 use crate::formats::{self, EncodeOptions, Format};
 use crate::output::Target;
 use crate::raster::{Image, SampleType};
-use crate::{EXIT_FAILED, EXIT_OK, Usage, check_params, guarded, report};
+use crate::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Usage, check_params, guarded, report};
 
 /// One input and where it goes.
 #[derive(Debug)]
@@ -88,9 +89,23 @@ pub fn run(cmd: &FilterCommand) -> Result<u8, Usage> {
     } else {
         ProgressBar::hidden()
     };
+    // Ctrl-C asks the filter to stop (see `Rows`): outputs are written whole or not at all.
+    // A second handler cannot be set in the same process; the first one serves.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
+    let rows = Rows {
+        bar: ProgressBar::hidden(),
+        shown: AtomicBool::new(false),
+        start: Instant::now(),
+        wanted: jobs.len() == 1 && !cmd.quiet && std::io::stderr().is_terminal(),
+    };
     let run_one = |job: &Job| {
-        let result = guarded(|| process(job, &config));
-        if let Err(e) = &result {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            return false;
+        }
+        let result = guarded(|| process(job, &config, &rows));
+        if let Err(e) = &result
+            && !INTERRUPTED.load(Ordering::Relaxed)
+        {
             bar.suspend(|| report(&job.input, e));
         }
         bar.set_message(job.input.display().to_string());
@@ -107,6 +122,14 @@ pub fn run(cmd: &FilterCommand) -> Result<u8, Usage> {
         }
     });
     bar.finish_and_clear();
+    rows.bar.finish_and_clear();
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        eprintln!(
+            "bilateral: interrupted: {failed} of {} outputs not written",
+            jobs.len()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
     if failed > 0 && cmd.out_dir.is_some() && !cmd.quiet {
         eprintln!("bilateral: {failed} of {} inputs failed", jobs.len());
     }
@@ -190,8 +213,42 @@ pub(crate) fn read_image(path: &Path) -> Result<Image> {
     formats::decode(&bytes, format)
 }
 
+/// Set by Ctrl-C: the filter stops at its next tile of rows, and no job starts.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The observer of each filter call: stops it on Ctrl-C and, for a single image that takes
+/// more than about a second, shows its rows on a bar on stderr.
+struct Rows {
+    bar: ProgressBar,
+    shown: AtomicBool,
+    start: Instant,
+    /// A single image, stderr a terminal, and no `-q`.
+    wanted: bool,
+}
+
+impl Progress for Rows {
+    fn rows_done(&self, done: u64, total: u64) -> Flow {
+        if INTERRUPTED.load(Ordering::Relaxed) {
+            return Flow::Stop;
+        }
+        if self.wanted && self.start.elapsed() > Duration::from_secs(1) {
+            if !self.shown.swap(true, Ordering::Relaxed) {
+                let style = ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {percent:>3}% rows, {eta} left",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                self.bar.set_style(style);
+                self.bar.set_length(total);
+                self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            self.bar.set_position(self.bar.position().max(done));
+        }
+        Flow::Continue
+    }
+}
+
 /// Reads, filters, converts and writes one input.
-fn process(job: &Job, config: &Config) -> Result<()> {
+fn process(job: &Job, config: &Config, rows: &Rows) -> Result<()> {
     let out_format = Format::from_path(&job.output)
         .with_context(|| format!("output {}", job.output.display()))?;
     let target = Target::new(&job.output, &job.input, config.force)?;
@@ -206,7 +263,7 @@ fn process(job: &Job, config: &Config) -> Result<()> {
         .with_context(|| format!("output {}", job.output.display()))?;
     let filtered = match &config.guide {
         Some((_, guide)) => img.filter_guided(guide, &config.params),
-        None => img.filter(&config.params),
+        None => img.filter_with_progress(&config.params, rows),
     }
     .context("cannot filter")?;
     drop(img);

@@ -2,7 +2,7 @@
 //! and [`decode`] is the entry point for fuzzing the file readers.
 //!
 //! Exit status: [`EXIT_OK`], [`EXIT_FAILED`] when an input failed, [`EXIT_USAGE`] for a bad
-//! command line (clap's own errors use 2 as well).
+//! command line (clap's own errors use 2 as well), [`EXIT_INTERRUPTED`] after Ctrl-C.
 #![forbid(unsafe_code)]
 
 use std::any::Any;
@@ -31,6 +31,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// The command line was wrong; nothing was read or written.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status when Ctrl-C stopped the run (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A command-line error found before any input is touched.
 #[derive(Debug)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use bilateral::{ImageView, Layout, Params, Sample};
+use bilateral::{Flow, ImageView, ImageViewMut, Layout, Params, Progress, Sample};
 
 /// The sample types the filter reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -110,14 +110,35 @@ impl Image {
 
     /// Runs the library's filter in this image's own sample type.
     pub fn filter(&self, params: &Params) -> Result<Image, bilateral::Error> {
-        fn run<T: Sample>(v: &[T], layout: Layout, p: &Params) -> Result<Vec<T>, bilateral::Error> {
-            bilateral::filter(ImageView::new(v, layout)?, p)
+        self.filter_with_progress(params, &|_, _| Flow::Continue)
+    }
+
+    /// [`Image::filter`], telling `observer` the rows done (see [`Progress`]).
+    pub fn filter_with_progress(
+        &self,
+        params: &Params,
+        observer: &dyn Progress,
+    ) -> Result<Image, bilateral::Error> {
+        fn run<T: Sample>(
+            v: &[T],
+            layout: Layout,
+            p: &Params,
+            observer: &dyn Progress,
+        ) -> Result<Vec<T>, bilateral::Error> {
+            let mut out = vec![T::ZERO; v.len()];
+            bilateral::filter_into_with_progress(
+                ImageView::new(v, layout)?,
+                ImageViewMut::new(&mut out, layout)?,
+                p,
+                observer,
+            )?;
+            Ok(out)
         }
         let layout = self.layout();
         let samples = match &self.samples {
-            Samples::U8(v) => Samples::U8(run(v, layout, params)?),
-            Samples::U16(v) => Samples::U16(run(v, layout, params)?),
-            Samples::F32(v) => Samples::F32(run(v, layout, params)?),
+            Samples::U8(v) => Samples::U8(run(v, layout, params, observer)?),
+            Samples::U16(v) => Samples::U16(run(v, layout, params, observer)?),
+            Samples::F32(v) => Samples::F32(run(v, layout, params, observer)?),
         };
         Ok(Image { samples, ..*self })
     }

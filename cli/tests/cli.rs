@@ -1151,3 +1151,49 @@ fn missing_samples_follow_the_nan_policy() {
     assert_status(&run, 2);
     assert!(stderr(&run).contains("discard"), "{}", stderr(&run));
 }
+
+/// Ctrl-C (SIGINT sent to the running process) stops a long filter: exit status 130, and
+/// neither the output nor a temporary file is left.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_stops_the_filter_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.npy");
+    write_image(&input, &picture(SampleType::F32, 1, 1500, 1500));
+    let output = dir.path().join("out.npy");
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bilateral"))
+        .args([
+            "filter",
+            "-r",
+            "40",
+            "--sigma-space",
+            "20",
+            "--threads",
+            "1",
+        ])
+        .arg(&input)
+        .arg(&output)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the filter ended too soon"
+    );
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_status(&out, 130);
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(
+        start.elapsed().as_secs() < 60,
+        "it took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(listing(dir.path()), ["big.npy"]);
+}
