@@ -883,7 +883,7 @@ mod tests {
                     r == 0 || pass.weighing.mode() == mode || budget < SHARED_WEIGHTS_BUDGET
                 );
                 let mut out = vec![0.0f32; src.len()];
-                pass.run(&plane, None, &mut ImageViewMut::new(&mut out, layout).unwrap()).unwrap();
+                pass.run(&plane, None, &mut ImageViewMut::new(&mut out, layout).unwrap(), None).unwrap();
                 match &first {
                     None => first = Some(bits(&out)),
                     Some(f) => prop_assert_eq!(f, &bits(&out), "{}", mode),
@@ -921,6 +921,7 @@ mod tests {
                     &plane,
                     Some(&g),
                     &mut ImageViewMut::new(&mut out, layout).unwrap(),
+                    None,
                 )
                 .unwrap();
                 (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
@@ -961,6 +962,7 @@ mod tests {
                     &plane,
                     None,
                     &mut ImageViewMut::new(&mut out, layout).unwrap(),
+                    None,
                 )
                 .unwrap();
                 (pass, out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
