@@ -14,6 +14,7 @@ _Guide = npt.NDArray[np.uint8] | npt.NDArray[np.uint16] | npt.NDArray[np.float32
 
 Window = Literal["square", "disc"]
 Color = Literal["joint", "l1", "per-channel"]
+NanPolicy = Literal["reject", "skip", "fill"]
 # "constant:V" is accepted as well, with V in the sample's units.
 Border = Literal["reflect101", "replicate", "reflect", "constant"] | str
 
@@ -32,6 +33,8 @@ def filter(
     filter_alpha: bool = False,
     iterations: int = 1,
     tolerance: float | None = None,
+    nan: NanPolicy = "reject",
+    nodata: float | None = None,
     guide: _Guide | None = None,
     out: npt.NDArray[_S] | None = None,
     threads: int | None = None,

@@ -8,7 +8,11 @@
 //! not own (the gaps between rows), for no measurable gain.
 #![forbid(unsafe_code)]
 
-use bilateral::{ImageView, ImageViewMut, Layout, Params, Sample};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use bilateral::{Flow, ImageView, ImageViewMut, Layout, Params, Progress, Sample};
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::prelude::*;
 use numpy::{BorrowError, Element, PyArrayDyn, PyUntypedArray};
@@ -150,17 +154,16 @@ fn run<'py, T: Element + Sample, G: Element + Sample>(
     };
     // Only plain data crosses into the GIL-free section.
     let upsampling = matches!(op, Op::Upsample(_));
-    let call = |dst: ImageViewMut<'_, T>| match guide {
+    let call = |dst: ImageViewMut<'_, T>, observer: &dyn Progress| match guide {
         Some(g) if upsampling => bilateral::upsample_into(src, g, dst, params),
         Some(g) => bilateral::filter_guided_into(src, g, dst, params).map(drop),
-        None => bilateral::filter_into(src, dst, params),
+        None => bilateral::filter_into_with_progress(src, dst, params, observer).map(drop),
     };
     match out {
         None => {
             let mut result = vec![T::ZERO; shape.iter().product()];
             let dst = ImageViewMut::new(&mut result, out_layout).map_err(value_error)?;
-            py.detach(|| pool.install(|| call(dst)))
-                .map_err(value_error)?;
+            interruptible(py, pool, |observer| call(dst, observer))?;
             let array = ArrayD::from_shape_vec(IxDyn(&shape), result).map_err(internal)?;
             Ok(array.into_pyarray(py).into_any().cast_into()?)
         }
@@ -168,10 +171,56 @@ fn run<'py, T: Element + Sample, G: Element + Sample>(
             let mut writing = out.try_readwrite().map_err(|e| borrow_error("out", e))?;
             let dst = ImageViewMut::new(writing.as_slice_mut().map_err(internal)?, out_layout)
                 .map_err(value_error)?;
-            py.detach(|| pool.install(|| call(dst)))
-                .map_err(value_error)?;
+            interruptible(py, pool, |observer| call(dst, observer))?;
             Ok(out.as_untyped().clone())
         }
+    }
+}
+
+/// Runs `call` on `pool` with the GIL released, on a thread of its own, while this thread
+/// looks for signals every 50 ms: Python runs its signal handlers only in the main thread,
+/// and only when asked. When a handler raises (Ctrl-C: KeyboardInterrupt), `call`'s observer
+/// asks the filter to stop, and once it has, that exception is raised.
+fn interruptible(
+    py: Python<'_>,
+    pool: &Pool,
+    call: impl FnOnce(&dyn Progress) -> Result<(), bilateral::Error> + Send,
+) -> PyResult<()> {
+    let stop = AtomicBool::new(false);
+    let observer = |_: u64, _: u64| {
+        if stop.load(Ordering::Relaxed) {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    };
+    let mut raised = None;
+    let result = py.detach(|| {
+        std::thread::scope(|s| {
+            let (done, finished) = mpsc::channel();
+            let (observer, pool) = (&observer, pool);
+            s.spawn(move || {
+                let _ = done.send(pool.install(|| call(observer)));
+            });
+            loop {
+                match finished.recv_timeout(Duration::from_millis(50)) {
+                    Ok(result) => return result,
+                    Err(RecvTimeoutError::Timeout) if raised.is_none() => {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
+                            raised = Some(e);
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    // The call panicked: the scope's join passes the panic on.
+                    Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                }
+            }
+        })
+    });
+    match (raised, result) {
+        (Some(e), _) => Err(e),
+        (None, result) => result.map_err(value_error),
     }
 }
 

@@ -74,18 +74,29 @@ mod module {
     ///     guide weighs all). Read in place when C-contiguous, as img is. With img as its own
     ///     guide the result is filter(img)'s, byte for byte; the fast mode does not take a
     ///     guide.
+    /// nan: what becomes of missing samples (NaN, or the nodata value): "reject" raises
+    ///     ValueError, "skip" weighs a missing neighbour 0 and leaves a missing pixel missing
+    ///     (NaN for float32, nodata for integers), "fill" weighs a missing neighbour 0 and
+    ///     gives a missing pixel the mean of its valid neighbours under the spatial weights
+    ///     alone (missing if none is valid). A pixel is missing when any filtered channel is.
+    ///     Infinities raise under every policy. Not with a guide.
+    /// nodata: a value, in the sample's units, that marks a missing sample as NaN does: for
+    ///     uint8 and uint16 an integer of their range, for float32 any finite value.
     /// out: a C-contiguous, writeable array of img's dtype and shape, not sharing memory with
     ///     img or guide; the result is written there and `out` is returned.
     /// threads: None runs on rayon's global pool (all cores); n runs on a pool of n threads.
     ///     The result does not depend on it.
     ///
-    /// The GIL is released while the filter runs. Raises TypeError for an unsupported dtype or
-    /// a non-array, ValueError for a bad shape, parameter, sample, guide or `out`.
+    /// The GIL is released while the filter runs; Ctrl-C (SIGINT) in the main thread stops it
+    /// within a tile of rows and raises KeyboardInterrupt (`out` is then partly written).
+    /// Raises TypeError for an unsupported dtype or a non-array, ValueError for a bad shape,
+    /// parameter, sample, guide or `out`.
     #[pyfunction]
     #[pyo3(signature = (
         img, radius=2, sigma_space=None, sigma_range=None, *, alpha=None, beta=None,
         window="square", color="joint", border="reflect101", border_value=None,
-        filter_alpha=false, iterations=1, tolerance=None, guide=None, out=None, threads=None
+        filter_alpha=false, iterations=1, tolerance=None, nan="reject", nodata=None,
+        guide=None, out=None, threads=None
     ))]
     // The Python signature is the interface; a struct would only move the list elsewhere.
     #[allow(clippy::too_many_arguments)]
@@ -103,6 +114,8 @@ mod module {
         filter_alpha: bool,
         iterations: i64,
         tolerance: Option<f64>,
+        nan: &str,
+        nodata: Option<f64>,
         guide: Option<&Bound<'py, PyAny>>,
         out: Option<&Bound<'py, PyAny>>,
         threads: Option<i64>,
@@ -120,6 +133,8 @@ mod module {
             filter_alpha,
             iterations,
             tolerance,
+            nan,
+            nodata,
         })?;
         let op = guide.map_or(Op::Filter, Op::Guided);
         arrays::filter(img, op, &params, out, &Pool::for_threads(threads)?)
@@ -177,6 +192,8 @@ mod module {
             filter_alpha,
             iterations: 1,
             tolerance: None,
+            nan: "reject",
+            nodata: None,
         })?;
         arrays::filter(
             low,

@@ -22,6 +22,8 @@ pub(crate) struct Choices<'a> {
     pub filter_alpha: bool,
     pub iterations: i64,
     pub tolerance: Option<f64>,
+    pub nan: &'a str,
+    pub nodata: Option<f64>,
 }
 
 /// The parameters `c` describes, checked as a filter call would check them, so that a bad
@@ -49,6 +51,10 @@ pub(crate) fn params(c: Choices<'_>) -> PyResult<Params> {
     };
     if let Some(t) = c.tolerance {
         p = p.tolerance(t);
+    }
+    p = p.nan_policy(c.nan.parse().map_err(value_error)?);
+    if let Some(v) = c.nodata {
+        p = p.nodata(v);
     }
     check(&p)?;
     Ok(p)
