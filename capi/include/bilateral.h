@@ -64,6 +64,18 @@
 // `backend`: sixteen lanes with AVX-512F, x86-64.
 #define BILATERAL_BACKEND_AVX512 4
 
+// `nan_policy`: a missing sample (NaN, or the no-data value) fails the call with
+// `BILATERAL_STATUS_INVALID_SAMPLE` or `BILATERAL_STATUS_MISSING_SAMPLE` (the default).
+#define BILATERAL_NAN_REJECT 0
+
+// `nan_policy`: a missing neighbour weighs nothing; a missing pixel stays missing (NaN for
+// f32, the no-data value for integers).
+#define BILATERAL_NAN_SKIP 1
+
+// `nan_policy`: a missing neighbour weighs nothing; a missing pixel takes the mean of its
+// valid neighbours under the spatial weights alone (missing if none is valid).
+#define BILATERAL_NAN_FILL 2
+
 // A guide's sample type (`BilateralGuide::sample_type`): 8-bit.
 #define BILATERAL_SAMPLE_U8 0
 
@@ -129,7 +141,25 @@ typedef enum BilateralStatus {
     // An upsampling guide's width and height are not the same integer multiple of the low
     // image's, or `dst` is not the guide's width and height.
     BILATERAL_STATUS_UPSAMPLE_SCALE = 19,
+    // The progress callback asked the call to stop. `dst` is partly written.
+    BILATERAL_STATUS_STOPPED = 20,
+    // The no-data value is not a sample of the type: NaN for u8 or u16, not an integer of
+    // their range, or not a finite f32.
+    BILATERAL_STATUS_INVALID_NODATA = 21,
+    // A sample is the no-data value and `nan_policy` is `BILATERAL_NAN_REJECT`. `dst` may
+    // have been partly written.
+    BILATERAL_STATUS_MISSING_SAMPLE = 22,
+    // `nan_policy` skip or fill, or a no-data value, with a guide: not supported yet.
+    BILATERAL_STATUS_MISSING_WITH_GUIDE = 23,
 } BilateralStatus;
+
+// Told after each tile of rows how many rows of every pass are `done` of `total`, with the
+// `user` pointer of the parameters; returning nonzero asks the call to stop, which it then
+// does once the tiles under way are done, with `BILATERAL_STATUS_STOPPED`. It is called from
+// the worker threads, possibly several at once, and must be safe to call so.
+typedef int (*BilateralProgress)(void *user,
+                                 uint64_t done,
+                                 uint64_t total);
 
 // Parameters of the bilateral filter. Start from `bilateral_params_default()` or
 // `bilateral_params_opencv()` and change the fields you need: a struct filled in by hand
@@ -189,6 +219,22 @@ typedef struct BilateralParams {
     // `BILATERAL_DISTANCE_PER_CHANNEL`). Negative, NaN or infinite:
     // `BILATERAL_STATUS_INVALID_PARAMETER`. The result does not depend on the threads.
     double tolerance;
+    // What becomes of missing samples: `BILATERAL_NAN_REJECT` (default), `BILATERAL_NAN_SKIP`
+    // or `BILATERAL_NAN_FILL`. A pixel is missing when any filtered channel is NaN or the
+    // no-data value; infinite samples fail under every policy. Not with a guide
+    // (`BILATERAL_STATUS_MISSING_WITH_GUIDE`).
+    uint32_t nan_policy;
+    // 0 (default): only NaN is missing. Any other value: so is `nodata`.
+    uint32_t use_nodata;
+    // The no-data value, in sample units: for u8 and u16 an integer of their range, for f32
+    // any finite value, else `BILATERAL_STATUS_INVALID_NODATA`. Default 0, used only with
+    // `use_nodata`.
+    double nodata;
+    // NULL (default), or a function told of the rows done that can stop the call (see
+    // `BilateralProgress`). Called by `bilateral_filter_*` only.
+    BilateralProgress progress;
+    // Passed to `progress` as it is. Default NULL.
+    void *progress_user;
 } BilateralParams;
 
 // The guide image of a joint filter or of upsampling: its own sample type and channel count

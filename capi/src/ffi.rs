@@ -4,11 +4,11 @@
 //! overlap) before it makes a slice, and runs inside `catch_unwind`, so that neither bad input
 //! nor a bug in the library unwinds into the host. The functions without a status cannot panic.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, c_void};
 use std::panic::{self, AssertUnwindSafe};
 use std::slice;
 
-use bilateral::{ImageView, ImageViewMut, Sample};
+use bilateral::{Flow, ImageView, ImageViewMut, Progress, Sample};
 
 use crate::extent::Extent;
 use crate::{
@@ -452,8 +452,16 @@ unsafe fn run<T: Sample>(
             // to it exists during the call (contract), `src` included (disjoint, checked).
             let dst_slice = unsafe { slice::from_raw_parts_mut(dst.ptr, dst_extent.len) };
             let dst_view = ImageViewMut::new(dst_slice, dst_extent.layout).map_err(to_status)?;
-            return pool::install(threads, || {
-                bilateral::filter_into(src_view, dst_view, &rust_params)
+            let observer = c_params.progress.map(|call| CProgress {
+                call,
+                user: c_params.progress_user,
+            });
+            return pool::install(threads, || match &observer {
+                Some(o) => {
+                    bilateral::filter_into_with_progress(src_view, dst_view, &rust_params, o)
+                        .map(drop)
+                }
+                None => bilateral::filter_into(src_view, dst_view, &rust_params),
             })
             .map_err(|_| BilateralStatus::ThreadPool)?
             .map_err(to_status);
@@ -515,6 +523,29 @@ unsafe fn with_guide<T: Sample, G: Sample>(
     })
     .map_err(|_| BilateralStatus::ThreadPool)?
     .map_err(to_status)
+}
+
+/// The parameters' progress callback as the library's observer.
+struct CProgress {
+    call: unsafe extern "C" fn(*mut c_void, u64, u64) -> c_int,
+    user: *mut c_void,
+}
+
+// SAFETY: `BilateralProgress`'s contract, the caller's, is that the callback may be called
+// from any thread, several at once, with its user pointer: sharing the pair is what it allows.
+unsafe impl Sync for CProgress {}
+
+impl Progress for CProgress {
+    fn rows_done(&self, done: u64, total: u64) -> Flow {
+        // SAFETY: a function of this signature, callable from any thread at any time during
+        // the call with this user pointer (the contract of `BilateralProgress`).
+        let stop = unsafe { (self.call)(self.user, done, total) };
+        if stop != 0 {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
 }
 
 /// Runs `call` and turns a panic into [`BilateralStatus::Panic`]: unwinding into C would abort

@@ -6,7 +6,9 @@
 //! discriminant into a Rust enum would be undefined behaviour. Values are checked here instead.
 #![forbid(unsafe_code)]
 
-use bilateral::{Backend, Border, ColorDistance, Params, Window};
+use std::ffi::{c_int, c_void};
+
+use bilateral::{Backend, Border, ColorDistance, NanPolicy, Params, Window};
 
 use crate::BilateralStatus;
 
@@ -52,6 +54,23 @@ pub const BILATERAL_BACKEND_AVX2: u32 = 3;
 /// `backend`: sixteen lanes with AVX-512F, x86-64.
 pub const BILATERAL_BACKEND_AVX512: u32 = 4;
 
+/// `nan_policy`: a missing sample (NaN, or the no-data value) fails the call with
+/// `BILATERAL_STATUS_INVALID_SAMPLE` or `BILATERAL_STATUS_MISSING_SAMPLE` (the default).
+pub const BILATERAL_NAN_REJECT: u32 = 0;
+/// `nan_policy`: a missing neighbour weighs nothing; a missing pixel stays missing (NaN for
+/// f32, the no-data value for integers).
+pub const BILATERAL_NAN_SKIP: u32 = 1;
+/// `nan_policy`: a missing neighbour weighs nothing; a missing pixel takes the mean of its
+/// valid neighbours under the spatial weights alone (missing if none is valid).
+pub const BILATERAL_NAN_FILL: u32 = 2;
+
+/// Told after each tile of rows how many rows of every pass are `done` of `total`, with the
+/// `user` pointer of the parameters; returning nonzero asks the call to stop, which it then
+/// does once the tiles under way are done, with `BILATERAL_STATUS_STOPPED`. It is called from
+/// the worker threads, possibly several at once, and must be safe to call so.
+pub type BilateralProgress =
+    Option<unsafe extern "C" fn(user: *mut c_void, done: u64, total: u64) -> c_int>;
+
 /// A guide's sample type (`BilateralGuide::sample_type`): 8-bit.
 pub const BILATERAL_SAMPLE_U8: u32 = 0;
 /// 16-bit.
@@ -90,7 +109,7 @@ pub struct BilateralGuide {
 /// `sigma_range` and `beta` are in the sample's own units: 0-255 for u8, 0-65535 for u16, the
 /// stored values for f32.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct BilateralParams {
     /// Window radius: the window spans `2 * radius + 1` pixels each way. 0 copies the image; at
     /// most 64. Default 2.
@@ -141,6 +160,22 @@ pub struct BilateralParams {
     /// `BILATERAL_DISTANCE_PER_CHANNEL`). Negative, NaN or infinite:
     /// `BILATERAL_STATUS_INVALID_PARAMETER`. The result does not depend on the threads.
     pub tolerance: f64,
+    /// What becomes of missing samples: `BILATERAL_NAN_REJECT` (default), `BILATERAL_NAN_SKIP`
+    /// or `BILATERAL_NAN_FILL`. A pixel is missing when any filtered channel is NaN or the
+    /// no-data value; infinite samples fail under every policy. Not with a guide
+    /// (`BILATERAL_STATUS_MISSING_WITH_GUIDE`).
+    pub nan_policy: u32,
+    /// 0 (default): only NaN is missing. Any other value: so is `nodata`.
+    pub use_nodata: u32,
+    /// The no-data value, in sample units: for u8 and u16 an integer of their range, for f32
+    /// any finite value, else `BILATERAL_STATUS_INVALID_NODATA`. Default 0, used only with
+    /// `use_nodata`.
+    pub nodata: f64,
+    /// NULL (default), or a function told of the rows done that can stop the call (see
+    /// `BilateralProgress`). Called by `bilateral_filter_*` only.
+    pub progress: BilateralProgress,
+    /// Passed to `progress` as it is. Default NULL.
+    pub progress_user: *mut c_void,
 }
 
 impl Default for BilateralParams {
@@ -164,6 +199,11 @@ impl Default for BilateralParams {
             threads: 0,
             backend: BILATERAL_BACKEND_AUTO,
             tolerance: 0.0,
+            nan_policy: BILATERAL_NAN_REJECT,
+            use_nodata: 0,
+            nodata: 0.0,
+            progress: None,
+            progress_user: std::ptr::null_mut(),
         }
     }
 }
@@ -232,6 +272,15 @@ impl BilateralParams {
             BILATERAL_BORDER_CONSTANT => Border::Constant(self.border_value),
             _ => return Err(invalid),
         });
+        p = p.nan_policy(match self.nan_policy {
+            BILATERAL_NAN_REJECT => NanPolicy::Reject,
+            BILATERAL_NAN_SKIP => NanPolicy::Skip,
+            BILATERAL_NAN_FILL => NanPolicy::Fill,
+            _ => return Err(invalid),
+        });
+        if self.use_nodata != 0 {
+            p = p.nodata(self.nodata);
+        }
         let backend = match self.backend {
             BILATERAL_BACKEND_AUTO => None,
             BILATERAL_BACKEND_SCALAR => Some(Backend::Scalar),

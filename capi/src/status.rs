@@ -63,10 +63,20 @@ pub enum BilateralStatus {
     /// An upsampling guide's width and height are not the same integer multiple of the low
     /// image's, or `dst` is not the guide's width and height.
     UpsampleScale = 19,
+    /// The progress callback asked the call to stop. `dst` is partly written.
+    Stopped = 20,
+    /// The no-data value is not a sample of the type: NaN for u8 or u16, not an integer of
+    /// their range, or not a finite f32.
+    InvalidNodata = 21,
+    /// A sample is the no-data value and `nan_policy` is `BILATERAL_NAN_REJECT`. `dst` may
+    /// have been partly written.
+    MissingSample = 22,
+    /// `nan_policy` skip or fill, or a no-data value, with a guide: not supported yet.
+    MissingWithGuide = 23,
 }
 
 impl BilateralStatus {
-    const ALL: [BilateralStatus; 20] = [
+    const ALL: [BilateralStatus; 24] = [
         BilateralStatus::Ok,
         BilateralStatus::NullPointer,
         BilateralStatus::InvalidEnum,
@@ -87,6 +97,10 @@ impl BilateralStatus {
         BilateralStatus::GuideChannels,
         BilateralStatus::InvalidGuideSample,
         BilateralStatus::UpsampleScale,
+        BilateralStatus::Stopped,
+        BilateralStatus::InvalidNodata,
+        BilateralStatus::MissingSample,
+        BilateralStatus::MissingWithGuide,
     ];
 
     /// The status with this value, if there is one. C may pass any `int`, and turning an
@@ -134,6 +148,18 @@ impl BilateralStatus {
             BilateralStatus::UpsampleScale => {
                 c"the guide is not the same integer multiple of the low image in both directions, or dst is not the guide's size"
             }
+            BilateralStatus::Stopped => {
+                c"the progress callback stopped the call: dst is partly written"
+            }
+            BilateralStatus::InvalidNodata => {
+                c"the no-data value is not a sample of the type (NaN or out of range for integers, not finite for f32)"
+            }
+            BilateralStatus::MissingSample => {
+                c"a sample is the no-data value and the NaN policy is reject"
+            }
+            BilateralStatus::MissingWithGuide => {
+                c"the skip and fill NaN policies and no-data values do not take a guide"
+            }
         }
     }
 }
@@ -158,6 +184,12 @@ impl From<&Error> for BilateralStatus {
             Error::GuideChannelsMismatch { .. } => BilateralStatus::GuideChannels,
             Error::InvalidGuideSample { .. } => BilateralStatus::InvalidGuideSample,
             Error::UpsampleScale { .. } => BilateralStatus::UpsampleScale,
+            Error::Stopped { .. } => BilateralStatus::Stopped,
+            Error::NanNodata { .. } | Error::NodataOutOfRange { .. } => {
+                BilateralStatus::InvalidNodata
+            }
+            Error::MissingSample { .. } => BilateralStatus::MissingSample,
+            Error::MissingWithGuide => BilateralStatus::MissingWithGuide,
             // The tile height is not settable from C, the slices are made exactly long enough
             // and both images share one shape; a DynamicImage never comes through here.
             _ => BilateralStatus::Internal,
@@ -177,6 +209,6 @@ mod tests {
             assert!(!s.message().is_empty());
         }
         assert_eq!(BilateralStatus::from_int(-1), None);
-        assert_eq!(BilateralStatus::from_int(20), None);
+        assert_eq!(BilateralStatus::from_int(24), None);
     }
 }
