@@ -70,6 +70,8 @@ def opencv(
     guide: _Guide | None = None,
     border: Border = "reflect101",
     border_value: float | None = None,
+    nan: NanPolicy = "reject",
+    nodata: float | None = None,
     out: npt.NDArray[_S] | None = None,
     threads: int | None = None,
 ) -> npt.NDArray[_S]:

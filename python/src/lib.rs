@@ -216,11 +216,13 @@ mod module {
     ///     sigma_space) instead (OpenCV contrib): the same rules, except that a sigma <= 0
     ///     becomes 1 as there; sigma_color in the guide's units.
     /// border: "reflect101" (OpenCV's BORDER_DEFAULT), "replicate", "reflect" or "constant"
-    ///     with border_value; img, out and threads are as in filter().
+    ///     with border_value; img, nan, nodata, out and threads are as in filter(). With
+    ///     nan="fill", float32 images with NaN holes get what OpenCV's own code (IPP off)
+    ///     computes for them.
     #[pyfunction]
     #[pyo3(signature = (
         img, d, sigma_color, sigma_space, *, guide=None, border="reflect101", border_value=None,
-        out=None, threads=None
+        nan="reject", nodata=None, out=None, threads=None
     ))]
     // The Python signature is the interface; a struct would only move the list elsewhere.
     #[allow(clippy::too_many_arguments)]
@@ -232,6 +234,8 @@ mod module {
         guide: Option<&Bound<'py, PyAny>>,
         border: &str,
         border_value: Option<f64>,
+        nan: &str,
+        nodata: Option<f64>,
         out: Option<&Bound<'py, PyAny>>,
         threads: Option<i64>,
     ) -> PyResult<Bound<'py, PyUntypedArray>> {
@@ -239,7 +243,12 @@ mod module {
             Some(_) => bilateral::Params::opencv_joint(d, sigma_color, sigma_space),
             None => bilateral::Params::opencv(d, sigma_color, sigma_space),
         };
-        let params = preset.border(options::border(border, border_value)?);
+        let mut params = preset
+            .border(options::border(border, border_value)?)
+            .nan_policy(options::nan_policy(nan)?);
+        if let Some(v) = nodata {
+            params = params.nodata(v);
+        }
         options::check(&params)?;
         let op = guide.map_or(Op::Filter, Op::Guided);
         arrays::filter(img, op, &params, out, &Pool::for_threads(threads)?)

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use bilateral::{Border, Params};
+use bilateral::{Border, NanPolicy, Params};
 use pyo3::PyResult;
 use pyo3::exceptions::PyValueError;
 
@@ -52,7 +52,7 @@ pub(crate) fn params(c: Choices<'_>) -> PyResult<Params> {
     if let Some(t) = c.tolerance {
         p = p.tolerance(t);
     }
-    p = p.nan_policy(c.nan.parse().map_err(value_error)?);
+    p = p.nan_policy(nan_policy(c.nan)?);
     if let Some(v) = c.nodata {
         p = p.nodata(v);
     }
@@ -71,6 +71,11 @@ pub(crate) fn border(name: &str, value: Option<f64>) -> PyResult<Border> {
             "border_value is only used with border=\"constant\", not {name:?}"
         ))),
     }
+}
+
+/// The NaN policy named `name`.
+pub(crate) fn nan_policy(name: &str) -> PyResult<NanPolicy> {
+    name.parse().map_err(value_error)
 }
 
 /// Runs the library's validation of `p`.
