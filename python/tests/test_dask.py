@@ -101,3 +101,21 @@ def test_guided_chunks_with_their_guide_equal_the_whole_image():
             a, g, depth=depth, boundary="none", dtype=img.dtype,
         ).compute()
     assert_same_bytes(chunked, bilateral.filter(img, guide=guide, **kwargs))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(nan="skip"), dict(nan="fill", radius=3, iterations=2), dict(nan="fill", nodata=0)],
+    ids=["skip", "fill-twice", "fill-nodata"],
+)
+def test_chunked_with_holes_equals_whole(kwargs):
+    """Missing samples: NaN (or the no-data value) in a random 5% of pixels and a block across
+    chunk edges; the fill of a missing pixel reads its window as any pixel does."""
+    rng = np.random.default_rng(11)
+    img = convert(photo("astronaut"), np.float32 if "nodata" not in kwargs else np.uint16)
+    holes = rng.random(img.shape[:2]) < 0.05
+    holes[90:110, 120:140] = True
+    img[holes, 0] = np.nan if img.dtype == np.float32 else 0
+    with dask.config.set(scheduler="threads"):
+        chunked = dask_filter(img, (ROWS, COLS), **kwargs).compute()
+    assert_same_bytes(chunked, bilateral.filter(img, **kwargs))
