@@ -5,7 +5,7 @@
 //! `cargo bench --bench throughput -- 'gray-f32/r2'` runs a subset; `BENCH_THREADS=1,4,16`
 //! changes the thread counts measured.
 
-use bilateral::{Backend, ImageView, ImageViewMut, Layout, Params, Sample};
+use bilateral::{Backend, Flow, ImageView, ImageViewMut, Layout, NanPolicy, Params, Sample};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use image::imageops::FilterType;
 
@@ -206,5 +206,58 @@ fn guided(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, throughput, oracle, fast_mode, guided);
+/// What missing samples and a progress observer cost: f32 gray and RGB at radius 3, one
+/// thread, the default backend; reject (the default), skip and fill on the frame with no
+/// missing sample, then on the frame with 5% of its pixels NaN (scattered by a fixed hash), and
+/// reject with an observer that lets the call go on (`cargo bench --bench throughput --
+/// missing/`).
+fn missing(c: &mut Criterion) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    for frame in frames() {
+        let mut holes = frame.f32.clone();
+        for (i, px) in holes.chunks_exact_mut(frame.channels).enumerate() {
+            if (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32 < (1u64 << 32) / 20 {
+                px[0] = f32::NAN;
+            }
+        }
+        let mut dst = vec![0f32; frame.f32.len()];
+        let mut group = c.benchmark_group(format!("missing/{}-f32", frame.name));
+        group.sample_size(10);
+        group.throughput(Throughput::Elements(u64::from(W * H)));
+        let base = Params::new().radius(3).sigma_space(1.5).sigma_range(0.1);
+        for policy in NanPolicy::ALL {
+            let p = base.clone().nan_policy(policy);
+            group.bench_function(format!("r3/{policy}"), |b| {
+                b.iter(|| pool.install(|| run(&frame.f32, &mut dst, frame.channels, &p)))
+            });
+        }
+        for policy in [NanPolicy::Skip, NanPolicy::Fill] {
+            let p = base.clone().nan_policy(policy);
+            group.bench_function(format!("r3/{policy} 5% holes"), |b| {
+                b.iter(|| pool.install(|| run(&holes, &mut dst, frame.channels, &p)))
+            });
+        }
+        let layout = Layout::packed(W as usize, H as usize, frame.channels);
+        let go_on = |_: u64, _: u64| Flow::Continue;
+        group.bench_function("r3/reject observed", |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    bilateral::filter_into_with_progress(
+                        ImageView::new(&frame.f32, layout).unwrap(),
+                        ImageViewMut::new(&mut dst, layout).unwrap(),
+                        &base,
+                        &go_on,
+                    )
+                    .unwrap()
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, throughput, oracle, fast_mode, guided, missing);
 criterion_main!(benches);

@@ -218,3 +218,29 @@ pub enum Error {
         available: String,
     },
 }
+
+impl Error {
+    /// The error for a refused sample at `(x, y)`: [`Error::MissingSample`] where it is the
+    /// no-data value (`is_nodata`), else [`Error::InvalidSample`].
+    pub(crate) fn refused_sample(
+        (x, y, channel): (usize, usize, usize),
+        value: f32,
+        is_nodata: bool,
+    ) -> Error {
+        if is_nodata {
+            Error::MissingSample {
+                x,
+                y,
+                channel,
+                value,
+            }
+        } else {
+            Error::InvalidSample {
+                x,
+                y,
+                channel,
+                value,
+            }
+        }
+    }
+}

@@ -330,22 +330,9 @@ pub(crate) fn check_samples_with<T: Sample>(
             }
         });
         if let Some(i) = refused {
-            let (x, channel, value) = (i / c, i % c, src.row(y)[i].to_f32());
-            return Err(if missing.is_missing(value) && !value.is_nan() {
-                Error::MissingSample {
-                    x,
-                    y,
-                    channel,
-                    value,
-                }
-            } else {
-                Error::InvalidSample {
-                    x,
-                    y,
-                    channel,
-                    value,
-                }
-            });
+            let value = src.row(y)[i].to_f32();
+            let is_nodata = missing.is_missing(value) && !value.is_nan();
+            return Err(Error::refused_sample((i / c, y, i % c), value, is_nodata));
         }
     }
     Ok(())

@@ -30,7 +30,8 @@
 //! - Samples `u8`, `u16`, `f32`, 1 to 4 channels; with 2 or 4 the last is alpha, kept unless
 //!   [`Params::filter_alpha`]. Integer results round half up and clamp.
 //! - `f32` samples must be finite and within ±2^60 ([`MAX_SAMPLE_MAGNITUDE`]), else
-//!   [`Error::InvalidSample`] names the first bad one: a NaN never spreads silently.
+//!   [`Error::InvalidSample`] names the first bad one: a NaN never spreads silently, unless
+//!   a [`NanPolicy`] says what it means (see below).
 //! - Accuracy: `f32` results lie within `1e-5 × (max - min of the window)` plus half an ulp of
 //!   the exact value; integer results equal the exact value rounded, or differ by one where the
 //!   exact value is within that bound of a rounding boundary. The derivation is in
@@ -51,6 +52,18 @@
 //! filter. With the image as its own guide the result is [`filter`]'s, byte for byte.
 //! [`upsample`] and [`upsample_into`] bring a low-resolution image (a depth map, say) to its
 //! guide's resolution by joint bilateral upsampling.
+//!
+//! # Missing samples
+//! [`Params::nan_policy`] chooses what becomes of NaN samples, and of the
+//! [`Params::nodata`] value: an error ([`NanPolicy::Reject`], the default), a neighbour that
+//! weighs nothing and a centre that stays missing ([`NanPolicy::Skip`]), or a neighbour that
+//! weighs nothing and a centre that takes the mean of its valid neighbours under the spatial
+//! weights ([`NanPolicy::Fill`], OpenCV's own `f32` code). Exact, on every backend, with the
+//! same bytes for any thread count and tile height.
+//!
+//! # Progress and cancellation
+//! [`filter_into_with_progress`] tells a [`Progress`] observer the rows done after each tile
+//! of rows; answering [`Flow::Stop`] ends the call with [`Error::Stopped`].
 //!
 //! # Backends
 //! One generic kernel, compiled for plain `f32`, for `wide` (SSE2/NEON), and on x86-64 for

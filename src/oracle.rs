@@ -67,22 +67,8 @@ pub fn reference<T: Sample>(src: ImageView<'_, T>, params: &Params) -> Result<Re
                     missing || huge
                 };
                 if refused {
-                    let (channel, value) = (c, value as f32);
-                    return Err(if missing && !value.is_nan() {
-                        Error::MissingSample {
-                            x,
-                            y,
-                            channel,
-                            value,
-                        }
-                    } else {
-                        Error::InvalidSample {
-                            x,
-                            y,
-                            channel,
-                            value,
-                        }
-                    });
+                    let is_nodata = missing && !value.is_nan();
+                    return Err(Error::refused_sample((x, y, c), value as f32, is_nodata));
                 }
                 img.push(value);
             }
