@@ -97,6 +97,19 @@ pub fn filter_guided_into<T: Sample, G: Sample>(
     run(src, Some(guide), dst, params, None)
 }
 
+/// As [`filter_guided_into`], telling `observer` the rows done as
+/// [`filter_into_with_progress`] does, and stopping where it answers
+/// [`Flow::Stop`](crate::Flow) with [`Error::Stopped`].
+pub fn filter_guided_into_with_progress<T: Sample, G: Sample>(
+    src: ImageView<'_, T>,
+    guide: ImageView<'_, G>,
+    dst: ImageViewMut<'_, T>,
+    params: &Params,
+    observer: &dyn Progress,
+) -> Result<Report, Error> {
+    run(src, Some(guide), dst, params, Some(observer))
+}
+
 /// [`filter_guided_into`] into a new, tightly packed buffer of the image's geometry.
 pub fn filter_guided<T: Sample, G: Sample>(
     src: ImageView<'_, T>,

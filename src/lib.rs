@@ -107,8 +107,8 @@ pub mod oracle;
 pub use backend::Backend;
 pub use error::Error;
 pub use filter::{
-    filter, filter_guided, filter_guided_into, filter_into, filter_into_with_progress,
-    filter_into_with_report,
+    filter, filter_guided, filter_guided_into, filter_guided_into_with_progress, filter_into,
+    filter_into_with_progress, filter_into_with_report,
 };
 #[cfg(feature = "image")]
 pub use images::{filter_dynamic, filter_image};

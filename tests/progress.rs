@@ -83,3 +83,43 @@ fn the_observer_stops_the_call() {
         })
     );
 }
+
+#[test]
+fn the_joint_filter_reports_and_stops_too() {
+    let mut rng = Rng::new(8);
+    let (w, h) = (70, 90);
+    let img: Vec<f32> = as_samples(&picture(w, h, 1, &mut rng));
+    let guide: Vec<u8> = as_samples(&picture(w, h, 3, &mut rng));
+    let layout = Layout::packed(w, h, 1);
+    let g = ImageView::new(&guide, Layout::packed(w, h, 3)).unwrap();
+    let params = Params::new().sigma_range(30.0).tile_height(9);
+    let want = bilateral::filter_guided(ImageView::new(&img, layout).unwrap(), g, &params).unwrap();
+    let most = AtomicU64::new(0);
+    let mut out = vec![0.0f32; img.len()];
+    let seen = |done: u64, _: u64| {
+        most.fetch_max(done, Ordering::Relaxed);
+        Flow::Continue
+    };
+    bilateral::filter_guided_into_with_progress(
+        ImageView::new(&img, layout).unwrap(),
+        g,
+        ImageViewMut::new(&mut out, layout).unwrap(),
+        &params,
+        &seen,
+    )
+    .unwrap();
+    assert!(same_bits(&want, &out));
+    assert_eq!(most.into_inner(), h as u64);
+    let stop = |_: u64, _: u64| Flow::Stop;
+    let got = bilateral::filter_guided_into_with_progress(
+        ImageView::new(&img, layout).unwrap(),
+        g,
+        ImageViewMut::new(&mut out, layout).unwrap(),
+        &params,
+        &stop,
+    );
+    assert!(
+        matches!(got, Err(Error::Stopped { rows: 90, .. })),
+        "{got:?}"
+    );
+}

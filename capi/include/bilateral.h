@@ -231,7 +231,8 @@ typedef struct BilateralParams {
     // `use_nodata`.
     double nodata;
     // NULL (default), or a function told of the rows done that can stop the call (see
-    // `BilateralProgress`). Called by `bilateral_filter_*` only.
+    // `BilateralProgress`). Called by `bilateral_filter_*` and `bilateral_filter_guided_*`,
+    // not by upsampling.
     BilateralProgress progress;
     // Passed to `progress` as it is. Default NULL.
     void *progress_user;

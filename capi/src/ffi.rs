@@ -447,15 +447,15 @@ unsafe fn run<T: Sample>(
         let to_status = |e: bilateral::Error| BilateralStatus::from(&e);
         let src_view = ImageView::new(src_slice, src_extent.layout).map_err(to_status)?;
         let threads = usize::try_from(c_params.threads).unwrap_or(usize::MAX);
+        let observer = c_params.progress.map(|call| CProgress {
+            call,
+            user: c_params.progress_user,
+        });
         let Some(g) = guide else {
             // SAFETY: as for `src`; the span is readable and writable and no other reference
             // to it exists during the call (contract), `src` included (disjoint, checked).
             let dst_slice = unsafe { slice::from_raw_parts_mut(dst.ptr, dst_extent.len) };
             let dst_view = ImageViewMut::new(dst_slice, dst_extent.layout).map_err(to_status)?;
-            let observer = c_params.progress.map(|call| CProgress {
-                call,
-                user: c_params.progress_user,
-            });
             return pool::install(threads, || match &observer {
                 Some(o) => {
                     bilateral::filter_into_with_progress(src_view, dst_view, &rust_params, o)
@@ -473,15 +473,36 @@ unsafe fn run<T: Sample>(
         // is checked against the guide's before `dst` is made a slice.
         unsafe {
             match g.sample_type {
-                BILATERAL_SAMPLE_U8 => {
-                    with_guide::<T, u8>(src_view, &g, dst, dst_extent, op, &rust_params, threads)
-                }
-                BILATERAL_SAMPLE_U16 => {
-                    with_guide::<T, u16>(src_view, &g, dst, dst_extent, op, &rust_params, threads)
-                }
-                BILATERAL_SAMPLE_F32 => {
-                    with_guide::<T, f32>(src_view, &g, dst, dst_extent, op, &rust_params, threads)
-                }
+                BILATERAL_SAMPLE_U8 => with_guide::<T, u8>(
+                    src_view,
+                    &g,
+                    dst,
+                    dst_extent,
+                    op,
+                    &rust_params,
+                    threads,
+                    observer.as_ref(),
+                ),
+                BILATERAL_SAMPLE_U16 => with_guide::<T, u16>(
+                    src_view,
+                    &g,
+                    dst,
+                    dst_extent,
+                    op,
+                    &rust_params,
+                    threads,
+                    observer.as_ref(),
+                ),
+                BILATERAL_SAMPLE_F32 => with_guide::<T, f32>(
+                    src_view,
+                    &g,
+                    dst,
+                    dst_extent,
+                    op,
+                    &rust_params,
+                    threads,
+                    observer.as_ref(),
+                ),
                 _ => Err(BilateralStatus::InvalidEnum),
             }
         }
@@ -501,6 +522,7 @@ unsafe fn with_guide<T: Sample, G: Sample>(
     op: Op,
     params: &bilateral::Params,
     threads: usize,
+    observer: Option<&CProgress>,
 ) -> Result<(), BilateralStatus> {
     let data = g.data.cast::<G>();
     let extent = Extent::new(data, g.stride_bytes, g.width, g.height, g.channels)?;
@@ -517,9 +539,12 @@ unsafe fn with_guide<T: Sample, G: Sample>(
     // neither the source's nor the guide's span overlaps it (checked).
     let dst = unsafe { slice::from_raw_parts_mut(dst.ptr, dst_extent.len) };
     let dst = ImageViewMut::new(dst, dst_extent.layout).map_err(to_status)?;
-    pool::install(threads, || match op {
-        Op::Upsample => bilateral::upsample_into(src, guide, dst, params),
-        _ => bilateral::filter_guided_into(src, guide, dst, params).map(drop),
+    pool::install(threads, || match (op, observer) {
+        (Op::Upsample, _) => bilateral::upsample_into(src, guide, dst, params),
+        (_, Some(o)) => {
+            bilateral::filter_guided_into_with_progress(src, guide, dst, params, o).map(drop)
+        }
+        (_, None) => bilateral::filter_guided_into(src, guide, dst, params).map(drop),
     })
     .map_err(|_| BilateralStatus::ThreadPool)?
     .map_err(to_status)

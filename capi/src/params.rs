@@ -172,7 +172,8 @@ pub struct BilateralParams {
     /// `use_nodata`.
     pub nodata: f64,
     /// NULL (default), or a function told of the rows done that can stop the call (see
-    /// `BilateralProgress`). Called by `bilateral_filter_*` only.
+    /// `BilateralProgress`). Called by `bilateral_filter_*` and `bilateral_filter_guided_*`,
+    /// not by upsampling.
     pub progress: BilateralProgress,
     /// Passed to `progress` as it is. Default NULL.
     pub progress_user: *mut c_void,

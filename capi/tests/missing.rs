@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bilateral::{NanPolicy, Params};
 use bilateral_capi::*;
-use common::{Image, Rng, c_filter, rust_filter};
+use common::{Image, Rng, as_guide, c_filter, c_filter_guided, rust_filter};
 
 #[test]
 fn policies_and_nodata_give_the_librarys_bytes() {
@@ -127,4 +127,16 @@ fn the_progress_callback_sees_every_row_and_can_stop() {
         ..d
     };
     assert_eq!(c_filter(&img, &mut got, &stop), BilateralStatus::Stopped);
+    // The joint filter calls it too.
+    let guide = Image::<u8>::random(64, 300, 3, 0, 0, &mut rng);
+    most.store(0, Ordering::Relaxed);
+    assert_eq!(
+        c_filter_guided(&img, &as_guide(&guide), &mut got, &go),
+        BilateralStatus::Ok
+    );
+    assert_eq!(most.load(Ordering::Relaxed), 600);
+    assert_eq!(
+        c_filter_guided(&img, &as_guide(&guide), &mut got, &stop),
+        BilateralStatus::Stopped
+    );
 }

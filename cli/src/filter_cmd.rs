@@ -262,10 +262,14 @@ fn process(job: &Job, config: &Config, rows: &Rows) -> Result<()> {
         .check_can_hold(out_type, img.channels)
         .with_context(|| format!("output {}", job.output.display()))?;
     let filtered = match &config.guide {
-        Some((_, guide)) => img.filter_guided(guide, &config.params),
+        Some((_, guide)) => img.filter_guided_with_progress(guide, &config.params, rows),
         None => img.filter_with_progress(&config.params, rows),
     }
     .context("cannot filter")?;
+    // Ctrl-C while the image was read or its last tiles filtered: nothing is written.
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        anyhow::bail!("interrupted");
+    }
     drop(img);
     let out = filtered.convert(out_type);
     target.write(config.force, |w| {

@@ -43,10 +43,10 @@ pub enum Samples {
     F32(Vec<f32>),
 }
 
-/// What a guide image is for.
-#[derive(Debug, Clone, Copy)]
-enum Guided {
-    Filter,
+/// What a guide image is for: the joint filter, told to an observer, or upsampling.
+#[derive(Clone, Copy)]
+enum Guided<'a> {
+    Filter(&'a dyn Progress),
     Upsample,
 }
 
@@ -146,7 +146,17 @@ impl Image {
     /// Runs the library's joint filter in this image's own sample type, with the range
     /// weights from `guide` in its own.
     pub fn filter_guided(&self, guide: &Image, params: &Params) -> Result<Image, bilateral::Error> {
-        self.guided(guide, params, Guided::Filter)
+        self.filter_guided_with_progress(guide, params, &|_, _| Flow::Continue)
+    }
+
+    /// [`Image::filter_guided`], telling `observer` the rows done (see [`Progress`]).
+    pub fn filter_guided_with_progress(
+        &self,
+        guide: &Image,
+        params: &Params,
+        observer: &dyn Progress,
+    ) -> Result<Image, bilateral::Error> {
+        self.guided(guide, params, Guided::Filter(observer))
     }
 
     /// Runs the library's joint bilateral upsampling of this image under `guide`, an integer
@@ -170,7 +180,12 @@ impl Image {
         ) -> Result<Vec<T>, bilateral::Error> {
             let (v, g) = (ImageView::new(v, layout)?, ImageView::new(g, guide)?);
             match op {
-                Guided::Filter => bilateral::filter_guided(v, g, p),
+                Guided::Filter(observer) => {
+                    let mut out = vec![T::ZERO; layout.width * layout.height * layout.channels];
+                    let dst = ImageViewMut::new(&mut out, layout)?;
+                    bilateral::filter_guided_into_with_progress(v, g, dst, p, observer)?;
+                    Ok(out)
+                }
                 Guided::Upsample => bilateral::upsample(v, g, p),
             }
         }
@@ -194,7 +209,7 @@ impl Image {
             Samples::F32(v) => Samples::F32(with_guide((v, layout), guide, params, op)?),
         };
         let (width, height) = match op {
-            Guided::Filter => (self.width, self.height),
+            Guided::Filter(_) => (self.width, self.height),
             Guided::Upsample => (guide.width, guide.height),
         };
         Ok(Image {

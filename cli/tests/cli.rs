@@ -1161,9 +1161,11 @@ fn an_interrupt_stops_the_filter_and_leaves_no_output() {
     let input = dir.path().join("big.npy");
     write_image(&input, &picture(SampleType::F32, 1, 1500, 1500));
     let output = dir.path().join("out.npy");
-    let start = std::time::Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bilateral"))
-        .args([
+    // The filter, and the joint filter guided by the input itself.
+    for guide in [None, Some(&input)] {
+        let start = std::time::Instant::now();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bilateral"));
+        cmd.args([
             "filter",
             "-r",
             "40",
@@ -1174,26 +1176,29 @@ fn an_interrupt_stops_the_filter_and_leaves_no_output() {
         ])
         .arg(&input)
         .arg(&output)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the filter ended too soon"
-    );
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert_status(&out, 130);
-    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
-    assert!(
-        start.elapsed().as_secs() < 60,
-        "it took {:?}",
-        start.elapsed()
-    );
-    assert_eq!(listing(dir.path()), ["big.npy"]);
+        .stderr(std::process::Stdio::piped());
+        if let Some(g) = guide {
+            cmd.arg("--guide").arg(g);
+        }
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the filter ended too soon"
+        );
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert_status(&out, 130);
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "it took {:?}",
+            start.elapsed()
+        );
+        assert_eq!(listing(dir.path()), ["big.npy"], "guide {guide:?}");
+    }
 }

@@ -156,7 +156,9 @@ fn run<'py, T: Element + Sample, G: Element + Sample>(
     let upsampling = matches!(op, Op::Upsample(_));
     let call = |dst: ImageViewMut<'_, T>, observer: &dyn Progress| match guide {
         Some(g) if upsampling => bilateral::upsample_into(src, g, dst, params),
-        Some(g) => bilateral::filter_guided_into(src, g, dst, params).map(drop),
+        Some(g) => {
+            bilateral::filter_guided_into_with_progress(src, g, dst, params, observer).map(drop)
+        }
         None => bilateral::filter_into_with_progress(src, dst, params, observer).map(drop),
     };
     match out {

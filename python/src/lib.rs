@@ -88,7 +88,8 @@ mod module {
     ///     The result does not depend on it.
     ///
     /// The GIL is released while the filter runs; Ctrl-C (SIGINT) in the main thread stops it
-    /// within a tile of rows and raises KeyboardInterrupt (`out` is then partly written).
+    /// within a tile of rows, with or without a guide, and raises KeyboardInterrupt (`out` is
+    /// then partly written).
     /// Raises TypeError for an unsupported dtype or a non-array, ValueError for a bad shape,
     /// parameter, sample, guide or `out`.
     #[pyfunction]

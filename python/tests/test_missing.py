@@ -62,10 +62,12 @@ def test_bad_missing_arguments_are_value_errors():
         bilateral.filter(holes, nan="skip")
 
 
-def test_ctrl_c_raises_keyboard_interrupt_and_the_gil_stays_free():
+@pytest.mark.parametrize("guided", [False, True], ids=["filter", "joint"])
+def test_ctrl_c_raises_keyboard_interrupt_and_the_gil_stays_free(guided):
     """SIGINT sent to the main thread while it filters: a Python thread keeps counting (the
     GIL is free), and the call raises KeyboardInterrupt long before the filter would end."""
     img = np.random.default_rng(1).random((1500, 1500), dtype=np.float32)
+    guide = img if guided else None
     count, running = [0], threading.Event()
 
     def counter():
@@ -88,7 +90,7 @@ def test_ctrl_c_raises_keyboard_interrupt_and_the_gil_stays_free():
     start = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            bilateral.filter(img, 40, 20.0, threads=1)
+            bilateral.filter(img, 40, 20.0, guide=guide, threads=1)
     finally:
         running.clear()
         t.join()
