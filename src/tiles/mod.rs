@@ -683,13 +683,10 @@ impl<T: Sample, G: Sample> Pass<T, G> {
         let centre = ring.at(y, 0, 0);
         let row = &scratch.ring[centre..centre + columns.width];
         if missing.is_allowed() && row.contains(&MISSING) {
-            scratch.fill_taps.clear();
-            scratch
-                .fill_taps
-                .extend(self.taps.all.iter().map(|t| FillTap {
-                    offset: ring.at(y + t.dy, 0, t.dx) as isize - centre as isize,
-                    weight: f64::from(t.log2_spatial).exp2(),
-                }));
+            // The weights are the window's; only the offsets move with the ring's slots.
+            for (fill, t) in scratch.fill_taps.iter_mut().zip(&self.taps.all) {
+                fill.offset = ring.at(y + t.dy, 0, t.dx) as isize - centre as isize;
+            }
             missing.patch(
                 dst,
                 (ch, channels.filtered),
@@ -781,7 +778,8 @@ struct Scratch {
     /// The sums over the forward taps of the row being filtered, per group, empty unless they
     /// are kept.
     sums: Aligned,
-    /// The taps as the fill of a missing centre of the current row reads them.
+    /// The taps as the fill of a missing centre of the current row reads them: each one's
+    /// spatial weight, and its offset in the ring from the row's centre.
     fill_taps: Vec<FillTap>,
 }
 
@@ -812,7 +810,15 @@ impl Scratch {
             summed_at: Vec::with_capacity(pass.taps.forward),
             weights: Aligned::zeroed(weights),
             sums: Aligned::zeroed(sums),
-            fill_taps: Vec::new(),
+            fill_taps: pass
+                .taps
+                .all
+                .iter()
+                .map(|t| FillTap {
+                    offset: 0,
+                    weight: f64::from(t.log2_spatial).exp2(),
+                })
+                .collect(),
         }
     }
 }
